@@ -1,0 +1,1 @@
+"""Report IT: categories, reports with photos and location, and the public APIs over them."""

@@ -1,0 +1,1 @@
+"""Report IT's HTTP routes, thin over the service modules."""

@@ -1,0 +1,39 @@
+"""/v1/categories: the catalogue residents choose from; admins edit it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from deal_shared.auth import AdminPrincipal
+from deal_shared.report_it import CategoryCreate, CategoryPublic, CategoryUpdate
+from report_it import categories
+from report_it.api.deps import ViewerDep
+from report_it.db import SessionDep
+from report_it.errors import CategoryNotFound
+
+router = APIRouter(prefix="/v1/categories", tags=["categories"])
+
+
+@router.get("", response_model=list[CategoryPublic], summary="Categories the caller may report")
+def list_categories(session: SessionDep, viewer: ViewerDep) -> list[CategoryPublic]:
+    rows = categories.list_categories(session, include_staff_only=viewer.is_staff)
+    return [categories.to_public(c) for c in rows]
+
+
+@router.get("/{code}", response_model=CategoryPublic)
+def get_category(code: str, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
+    category = categories.get_category(session, code)
+    if category.staff_only and not viewer.is_staff:
+        raise CategoryNotFound(f"There is no category with code {code!r}.", category=code)
+    return categories.to_public(category)
+
+
+@router.post("", response_model=CategoryPublic, status_code=201, summary="Add a category (admin)")
+def create_category(data: CategoryCreate, session: SessionDep, _admin: AdminPrincipal) -> CategoryPublic:
+    return categories.to_public(categories.create_category(session, data=data))
+
+
+@router.patch("/{code}", response_model=CategoryPublic, summary="Edit a category (admin)")
+def update_category(code: str, changes: CategoryUpdate, session: SessionDep, _admin: AdminPrincipal) -> CategoryPublic:
+    category = categories.get_category(session, code)
+    return categories.to_public(categories.update_category(session, category=category, changes=changes))

@@ -1,0 +1,45 @@
+"""Dependencies that hand routes the app's long-lived parts and the caller's identity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from deal_shared.auth import OptionalPrincipal
+from deal_shared.geo import Borough
+from report_it.config import Settings
+from report_it.storage import PhotoStorage
+from report_it.visibility import Viewer
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_borough(request: Request) -> Borough:
+    return request.app.state.borough
+
+
+def get_storage(request: Request) -> PhotoStorage:
+    return request.app.state.storage
+
+
+def get_viewer(
+    principal: OptionalPrincipal,
+    tracking_token: Annotated[
+        str | None, Header(alias="X-Tracking-Token", description="The reporter's secret from creation")
+    ] = None,
+) -> Viewer:
+    return Viewer(principal=principal, tracking_token=tracking_token)
+
+
+def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
+    return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+BoroughDep = Annotated[Borough, Depends(get_borough)]
+StorageDep = Annotated[PhotoStorage, Depends(get_storage)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+BaseUrlDep = Annotated[str, Depends(base_url)]

@@ -1,0 +1,62 @@
+"""Report IT's domain errors; each class name is the machine code clients see."""
+
+from deal_shared.errors import Conflict, NotFound, ServiceError, Unprocessable, ValidationFailed
+
+
+class CategoryNotFound(NotFound):
+    title = "Unknown category"
+
+
+class CategoryExists(Conflict):
+    title = "Category already exists"
+
+
+class CategoryStaffOnly(ServiceError):
+    status_code = 403
+    title = "Staff-only category"
+
+
+class ReportNotFound(NotFound):
+    title = "Report not found"
+
+
+class PhotoNotFound(NotFound):
+    title = "Photo not found"
+
+
+class OutsideBorough(Unprocessable):
+    title = "Location outside the borough"
+
+
+class InvalidAnswers(ValidationFailed):
+    title = "Answers do not fit the category's questions"
+
+
+class IdempotencyKeyReused(Unprocessable):
+    title = "Idempotency key reused with a different request"
+
+
+class IdempotencyKeyInvalid(ValidationFailed):
+    title = "Idempotency key is not valid"
+
+
+class InvalidCursor(ValidationFailed):
+    title = "Cursor is not valid"
+
+
+class TooManyPhotos(Unprocessable):
+    title = "Too many photos"
+
+
+class PhotoTooLarge(ServiceError):
+    status_code = 413
+    title = "Photo too large"
+
+
+class UnsupportedPhoto(ServiceError):
+    status_code = 415
+    title = "Unsupported photo type"
+
+
+class PhotoUnreadable(Unprocessable):
+    title = "Photo could not be processed"

@@ -1,0 +1,74 @@
+"""Idempotent submission: the first response to a key is stored in the same transaction as the change.
+
+A retry of the same request gets that response again; the same key with another body is refused. Racing
+duplicates are settled by the key's primary key: the loser's insert fails, and it replays the winner's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from report_it.errors import IdempotencyKeyInvalid, IdempotencyKeyReused
+from report_it.models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Replay:
+    status_code: int
+    body: dict[str, Any]
+
+
+def request_fingerprint(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise IdempotencyKeyInvalid(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
+    return key
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Replay:
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different request; use a new key for a new report.",
+        )
+    assert record.status_code is not None and record.response_body is not None
+    return Replay(record.status_code, record.response_body)
+
+
+def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
+    """Claim `key` for this transaction, or return the stored answer of the request that already holds it.
+
+    Call it before any other write of the transaction: on a conflict the transaction is rolled back.
+    """
+    session.add(IdempotencyRecord(key=key, request_hash=request_hash))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        record = session.get(IdempotencyRecord, key)
+        if record is None:  # the holder rolled back: there is nothing to replay, so claim again
+            return claim(session, key=key, request_hash=request_hash)
+        return _replay(record, request_hash)
+    return None
+
+
+def remember(session: Session, *, key: str, status_code: int, body: dict[str, Any]) -> None:
+    record = session.get(IdempotencyRecord, key)
+    assert record is not None, "claim() first"
+    record.status_code = status_code
+    record.response_body = body
+    session.add(record)

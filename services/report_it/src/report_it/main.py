@@ -1,0 +1,50 @@
+"""Build the Report IT app. Nothing is created at import: `create_app()` wires everything in `lifespan`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from deal_shared.auth import TokenVerifier
+from deal_shared.db import make_engine, migration_readiness
+from deal_shared.geo import load_borough
+from deal_shared.web import install_common
+from deal_shared.web.logging import configure_logging
+from report_it.api import categories, photos, reports
+from report_it.config import Settings
+from report_it.db import ALEMBIC_INI
+from report_it.storage import build_storage
+
+SERVICE = "report-it"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        chosen = settings or Settings()
+        configure_logging(SERVICE, chosen.log_level)
+        engine = make_engine(chosen.database_url)
+        app.state.settings = chosen
+        app.state.engine = engine
+        app.state.borough = load_borough(chosen.borough_geojson_path)
+        app.state.storage = build_storage(chosen)
+        app.state.token_verifier = TokenVerifier(chosen.auth)
+        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Report IT",
+        version="1.0.0",
+        summary="Report street problems to Wigan Council: fly-tipping, litter, potholes and more.",
+        lifespan=lifespan,
+    )
+    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    app.include_router(categories.router)
+    app.include_router(reports.router)
+    app.include_router(photos.router)
+    return app

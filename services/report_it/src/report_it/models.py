@@ -1,0 +1,98 @@
+"""Report IT's tables. Another service's objects would be plain id columns, never foreign keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlmodel import Field
+
+from deal_shared.db import JSONType, UTCDateTime, utcnow
+from report_it.db import Table
+
+
+def _when(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
+
+
+class Category(Table, table=True):
+    __tablename__ = "category"
+
+    code: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=120)
+    group: str = Field(sa_column=Column("group_name", String(60), nullable=False))
+    description: str = Field(default="", sa_type=Text)
+    keywords: list[str] = Field(default_factory=list, sa_type=JSONType)
+    skill: str = Field(max_length=64)
+    staff_only: bool = False
+    sensitive: bool = False
+    restricted: bool = False
+    nearby_radius_m: int = 250
+    default_priority: str = Field(default="normal", max_length=16)
+    target_hours: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
+    questions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    active: bool = True
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Report(Table, table=True):
+    __tablename__ = "report"
+    __table_args__ = (
+        # "Already reported nearby?": open reports of one category inside a latitude band.
+        Index("ix_report_nearby", "category_code", "status", "lat"),
+        Index("ix_report_created", "created_at", "id"),
+        Index("ix_report_updated", "updated_at", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    category_code: str = Field(sa_column=Column(String(64), ForeignKey("category.code"), nullable=False))
+    status: str = Field(default="submitted", max_length=32)
+    priority: str = Field(default="normal", max_length=16)
+    lat: float
+    lon: float
+    address: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, sa_type=Text)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    channel: str = Field(max_length=16)
+    reporter_name: str | None = Field(default=None, max_length=200)
+    reporter_email: str | None = Field(default=None, max_length=254)
+    reporter_phone: str | None = Field(default=None, max_length=40)
+    reporter_wants_updates: bool = False
+    tracking_token_hash: bytes = Field(sa_type=LargeBinary)
+    staff_subject: str | None = Field(default=None, max_length=200, index=True)
+    staff_name: str | None = Field(default=None, max_length=200)
+    staff_department: str | None = Field(default=None, max_length=120)
+    support_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    expected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Photo(Table, table=True):
+    __tablename__ = "photo"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    report_id: uuid.UUID = Field(foreign_key="report.id", index=True)
+    position: int
+    storage_key: str = Field(max_length=200)
+    thumbnail_key: str = Field(max_length=200)
+    width: int
+    height: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = _when()
+
+
+class IdempotencyRecord(Table, table=True):
+    """The first response to an Idempotency-Key, replayed to retries of the same request."""
+
+    __tablename__ = "idempotency_record"
+
+    key: str = Field(primary_key=True, max_length=200)
+    request_hash: str = Field(max_length=64)
+    status_code: int | None = None
+    response_body: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    created_at: datetime = _when(index=True)

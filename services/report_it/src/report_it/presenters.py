@@ -1,0 +1,85 @@
+"""Turn rows into wire models, applying the viewer's privacy rules."""
+
+from __future__ import annotations
+
+from deal_shared.report_it import (
+    Location,
+    PhotoPublic,
+    ReporterContact,
+    ReportPrivate,
+    ReportPublic,
+    ReportStatus,
+    StaffIdentity,
+    status_group,
+)
+from report_it.models import Category, Photo, Report
+from report_it.visibility import Viewer, coarsen
+
+
+def photo_public(photo: Photo, base_url: str) -> PhotoPublic:
+    return PhotoPublic(
+        id=photo.id,
+        url=f"{base_url}/v1/photos/{photo.id}.jpg",
+        thumbnail_url=f"{base_url}/v1/photos/{photo.id}/thumbnail.jpg",
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+def _public_fields(
+    report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
+) -> dict:
+    exact = viewer.sees_exact(category) or viewer.holds_tracking_token(report)
+    lat, lon = (report.lat, report.lon) if exact else coarsen(report.lat, report.lon, grid_m)
+    status = ReportStatus(report.status)
+    return {
+        "id": report.id,
+        "reference": report.reference,
+        "category": category.code,
+        "category_name": category.name,
+        "group": category.group,
+        "status": status,
+        "status_group": status_group(status),
+        "priority": report.priority,
+        "location": Location(lat=lat, long=lon),
+        "location_coarsened": not exact,
+        "address": report.address if exact else None,
+        "description": report.description if exact else None,
+        "answers": report.answers if exact else {},
+        "channel": report.channel,
+        "photos": [photo_public(p, base_url) for p in photos] if exact else [],
+        "support_count": report.support_count,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "expected_at": report.expected_at,
+    }
+
+
+def to_public(
+    report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
+) -> ReportPublic:
+    return ReportPublic(**_public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m))
+
+
+def to_private(
+    report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
+) -> ReportPrivate:
+    fields = _public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m)
+    if viewer.sees_private(report, category):
+        has_contact = report.reporter_name or report.reporter_email or report.reporter_phone
+        fields["reporter"] = (
+            ReporterContact(
+                name=report.reporter_name,
+                email=report.reporter_email,
+                phone=report.reporter_phone,
+                wants_updates=report.reporter_wants_updates,
+            )
+            if has_contact
+            else None
+        )
+        fields["staff"] = (
+            StaffIdentity(subject=report.staff_subject, name=report.staff_name, department=report.staff_department)
+            if report.staff_subject
+            else None
+        )
+    return ReportPrivate(**fields)

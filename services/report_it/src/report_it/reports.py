@@ -1,0 +1,217 @@
+"""Reports: intake, reading, listing and the "already reported nearby?" lookup."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from deal_shared.db import utcnow
+from deal_shared.geo import Borough, bounding_box, haversine_m
+from deal_shared.report_it import (
+    OPEN_STATUSES,
+    CategoryQuestion,
+    Channel,
+    Priority,
+    ReportCreate,
+    ReportStatus,
+)
+from report_it.answers import priority_for, validate_answers
+from report_it.categories import get_category
+from report_it.errors import CategoryStaffOnly, OutsideBorough, ReportNotFound
+from report_it.models import Category, Photo, Report
+from report_it.visibility import Viewer, hash_token
+
+# Crockford's base32 without I, L, O, U: references are read aloud over the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"WG-{chars[:4]}-{chars[4:]}"
+
+
+def questions_of(category: Category) -> list[CategoryQuestion]:
+    return [CategoryQuestion.model_validate(q) for q in category.questions]
+
+
+def expected_at(category: Category, priority: Priority, created_at: datetime) -> datetime | None:
+    hours = category.target_hours.get(priority.value)
+    return created_at + timedelta(hours=hours) if hours else None
+
+
+def check_in_borough(borough: Borough, lat: float, lon: float) -> None:
+    if borough.contains(lat, lon):
+        return
+    metres = borough.distance_outside_m(lat, lon)
+    distance = f"{metres / 1000:.1f} km" if metres >= 1000 else f"{metres:.0f} m"
+    raise OutsideBorough(
+        f"That location is {distance} outside {borough.name}; we can only deal with problems inside the borough.",
+        distance_outside_m=round(metres),
+    )
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """A validated report, ready to store: everything checked before the transaction writes anything."""
+
+    category: Category
+    data: ReportCreate
+    answers: dict
+    priority: Priority
+    channel: Channel
+
+
+def validate_new_report(session: Session, *, data: ReportCreate, viewer: Viewer, borough: Borough) -> NewReport:
+    category = get_category(session, data.category)
+    if not category.active:
+        raise CategoryStaffOnly(f"The category {category.code!r} is no longer in use.", category=category.code)
+    if category.staff_only and not viewer.is_staff:
+        raise CategoryStaffOnly(
+            f"The category {category.code!r} can only be reported by council staff.", category=category.code
+        )
+    check_in_borough(borough, data.location.lat, data.location.long)
+    questions = questions_of(category)
+    answers = validate_answers(questions, data.answers)
+    priority = priority_for(questions, answers, Priority(category.default_priority))
+    # Staff reporting from the field are recorded as such whatever channel their client claims.
+    channel = Channel.staff if viewer.is_staff and data.channel in (Channel.app, Channel.web) else data.channel
+    return NewReport(category=category, data=data, answers=answers, priority=priority, channel=channel)
+
+
+def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
+    """Store the report; returns it with the reporter's secret tracking token (only its hash is kept)."""
+    data, principal = new.data, viewer.principal
+    token = secrets.token_urlsafe(24)
+    now = utcnow()
+    reporter = data.reporter
+    report = Report(
+        reference=new_reference(),
+        category_code=new.category.code,
+        status=ReportStatus.submitted.value,
+        priority=new.priority.value,
+        lat=data.location.lat,
+        lon=data.location.long,
+        address=data.address or None,
+        description=data.description or None,
+        answers=new.answers,
+        channel=new.channel.value,
+        reporter_name=reporter.name if reporter else None,
+        reporter_email=reporter.email if reporter else None,
+        reporter_phone=reporter.phone if reporter else None,
+        reporter_wants_updates=bool(reporter and reporter.wants_updates and (reporter.email or reporter.phone)),
+        tracking_token_hash=hash_token(token),
+        staff_subject=principal.subject if principal and viewer.is_staff else None,
+        staff_name=principal.name if principal and viewer.is_staff else None,
+        staff_department=principal.department if principal and viewer.is_staff else None,
+        created_at=now,
+        updated_at=now,
+        expected_at=expected_at(new.category, new.priority, now),
+    )
+    session.add(report)
+    session.flush()
+    return report, token
+
+
+def get_visible_report(session: Session, *, report_id: UUID, viewer: Viewer) -> tuple[Report, Category]:
+    report = session.get(Report, report_id)
+    category = session.get(Category, report.category_code) if report else None
+    # A report the viewer may not see is indistinguishable from one that does not exist.
+    if report is None or category is None or not viewer.can_see(report, category):
+        raise ReportNotFound(f"There is no report {report_id}.", report_id=str(report_id))
+    return report, category
+
+
+def photos_by_report(session: Session, report_ids: Sequence[UUID]) -> dict[UUID, list[Photo]]:
+    grouped: dict[UUID, list[Photo]] = {rid: [] for rid in report_ids}
+    if not report_ids:
+        return grouped
+    query = select(Photo).where(col(Photo.report_id).in_(report_ids)).order_by(Photo.report_id, Photo.position)
+    for photo in session.exec(query):
+        grouped[photo.report_id].append(photo)
+    return grouped
+
+
+def visible_categories(session: Session, viewer: Viewer) -> dict[str, Category]:
+    categories = session.exec(select(Category)).all()
+    return {c.code: c for c in categories if viewer.can_see_category(c)}
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    categories: list[str] | None = None
+    statuses: list[ReportStatus] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+    updated_after: datetime | None = None
+    staff_subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    id: UUID
+
+
+def list_reports(
+    session: Session,
+    *,
+    filters: ReportFilters,
+    allowed_categories: Sequence[str],
+    limit: int,
+    after: Cursor | None,
+) -> list[Report]:
+    """Newest first; or, for delta sync (`updated_after`), oldest change first so a client can catch up."""
+    wanted = [c for c in allowed_categories if filters.categories is None or c in filters.categories]
+    query = select(Report).where(col(Report.category_code).in_(wanted))
+    if filters.statuses:
+        query = query.where(col(Report.status).in_([s.value for s in filters.statuses]))
+    if filters.created_from:
+        query = query.where(Report.created_at >= filters.created_from)
+    if filters.created_to:
+        query = query.where(Report.created_at < filters.created_to)
+    if filters.bbox:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        query = query.where(col(Report.lat).between(min_lat, max_lat), col(Report.lon).between(min_lon, max_lon))
+    if filters.staff_subject:
+        query = query.where(Report.staff_subject == filters.staff_subject)
+    if filters.updated_after:
+        query = query.where(Report.updated_at > filters.updated_after)
+        if after:
+            query = query.where(
+                or_(Report.updated_at > after.at, and_(Report.updated_at == after.at, col(Report.id) > after.id))
+            )
+        query = query.order_by(col(Report.updated_at).asc(), col(Report.id).asc())
+    else:
+        if after:
+            query = query.where(
+                or_(Report.created_at < after.at, and_(Report.created_at == after.at, col(Report.id) < after.id))
+            )
+        query = query.order_by(col(Report.created_at).desc(), col(Report.id).desc())
+    return list(session.exec(query.limit(limit + 1)).all())
+
+
+def nearby_open_reports(
+    session: Session, *, category: Category, lat: float, lon: float, radius_m: float, limit: int = 20
+) -> list[tuple[Report, float]]:
+    """Open reports of `category` within `radius_m`, nearest first: a latitude band from the index, then exact."""
+    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
+    query = select(Report).where(
+        Report.category_code == category.code,
+        col(Report.status).in_([s.value for s in OPEN_STATUSES]),
+        col(Report.lat).between(min_lat, max_lat),
+        col(Report.lon).between(min_lon, max_lon),
+    )
+    found = []
+    for report in session.exec(query):
+        distance = haversine_m(lat, lon, report.lat, report.lon)
+        if distance <= radius_m:
+            found.append((report, distance))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]

@@ -1,0 +1,1 @@
+"""Deal Digital's shared contract package: imported by every service, runs nothing, imports no service."""

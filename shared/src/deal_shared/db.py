@@ -1,0 +1,113 @@
+"""Database plumbing every service shares: engines for PostgreSQL and SQLite, naming, migration checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_registry() -> registry:
+    """A registry of a service's own: its tables never mix with another service's metadata."""
+    return registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs (as operators write them) and use the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers proceed while one writer writes; busy_timeout queues writers instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def alembic_config(ini_path: Path, url: str) -> Config:
+    config = Config(str(ini_path))
+    config.set_main_option("script_location", str(ini_path.parent / "migrations"))
+    # ConfigParser treats % as interpolation; URLs may contain escaped characters.
+    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return config
+
+
+def upgrade_to_head(ini_path: Path, url: str) -> None:
+    command.upgrade(alembic_config(ini_path, url), "head")
+
+
+def migration_readiness(engine: Engine, ini_path: Path):  # noqa: ANN201 - a ReadinessCheck
+    heads = set(ScriptDirectory(str(ini_path.parent / "migrations")).get_heads())
+
+    def check() -> str | None:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+                current = set(MigrationContext.configure(connection).get_current_heads())
+        except Exception as exc:  # any driver error means "not ready", with the reason
+            return f"database unreachable: {type(exc).__name__}"
+        if current != heads:
+            return f"migrations not at head (database {sorted(current)}, code {sorted(heads)})"
+        return None
+
+    return check
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes on every backend: SQLite hands back naive values, which we read as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

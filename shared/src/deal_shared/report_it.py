@@ -1,0 +1,259 @@
+"""Report IT's public surface: its wire models and the typed client other services call it with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from deal_shared.http import parse, send
+from deal_shared.pagination import Page
+
+
+class ReportStatus(StrEnum):
+    submitted = "submitted"
+    acknowledged = "acknowledged"
+    allocated = "allocated"
+    in_progress = "in_progress"
+    action_scheduled = "action_scheduled"
+    fixed = "fixed"
+    not_council_responsibility = "not_council_responsibility"
+    duplicate = "duplicate"
+    no_further_action = "no_further_action"
+    unable_to_locate = "unable_to_locate"
+    cancelled = "cancelled"
+
+
+class StatusGroup(StrEnum):
+    open = "open"
+    fixed = "fixed"
+    closed = "closed"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        ReportStatus.submitted,
+        ReportStatus.acknowledged,
+        ReportStatus.allocated,
+        ReportStatus.in_progress,
+        ReportStatus.action_scheduled,
+    }
+)
+
+
+def status_group(status: ReportStatus) -> StatusGroup:
+    if status in OPEN_STATUSES:
+        return StatusGroup.open
+    if status is ReportStatus.fixed:
+        return StatusGroup.fixed
+    return StatusGroup.closed
+
+
+class Priority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+PRIORITY_RANK = {Priority.low: 0, Priority.normal: 1, Priority.high: 2, Priority.urgent: 3}
+
+
+class Channel(StrEnum):
+    app = "app"
+    web = "web"
+    staff = "staff"
+    phone = "phone"
+    open311 = "open311"
+
+
+class AttributeDatatype(StrEnum):
+    """Open311 GeoReport v2 attribute datatypes."""
+
+    string = "string"
+    number = "number"
+    datetime = "datetime"
+    text = "text"
+    singlevaluelist = "singlevaluelist"
+    multivaluelist = "multivaluelist"
+
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+
+
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+    raises_priority_to: Priority | None = Field(
+        default=None, description="Answering this raises the report's priority to at least this"
+    )
+
+
+class CategoryQuestion(BaseModel):
+    """A category's extra question, typed as an Open311 attribute."""
+
+    code: Code
+    variable: bool = True
+    datatype: AttributeDatatype
+    required: bool = False
+    datatype_description: str | None = None
+    order: int = 0
+    description: str
+    values: list[AttributeValue] = Field(default_factory=list)
+
+
+class CategoryFields(BaseModel):
+    name: Annotated[str, StringConstraints(min_length=2, max_length=120)]
+    group: Annotated[str, StringConstraints(min_length=2, max_length=60)]
+    description: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    skill: Code = Field(description="The skill/team type that deals with it, e.g. street_cleansing")
+    staff_only: bool = Field(default=False, description="Only staff may report it; never public")
+    sensitive: bool = Field(default=False, description="Public views coarsen its location and hide its text")
+    restricted: bool = Field(
+        default=False, description="Only the safeguarding role and the report's author may see its reports"
+    )
+    nearby_radius_m: int = Field(default=250, ge=10, le=5000)
+    default_priority: Priority = Priority.normal
+    target_hours: dict[Priority, int] = Field(default_factory=dict, description="Target resolution by priority")
+    questions: list[CategoryQuestion] = Field(default_factory=list)
+    active: bool = True
+
+
+class CategoryCreate(CategoryFields):
+    code: Code
+
+
+class CategoryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=2, max_length=120)] | None = None
+    group: Annotated[str, StringConstraints(min_length=2, max_length=60)] | None = None
+    description: str | None = None
+    keywords: list[str] | None = None
+    skill: Code | None = None
+    staff_only: bool | None = None
+    sensitive: bool | None = None
+    restricted: bool | None = None
+    nearby_radius_m: int | None = Field(default=None, ge=10, le=5000)
+    default_priority: Priority | None = None
+    target_hours: dict[Priority, int] | None = None
+    questions: list[CategoryQuestion] | None = None
+    active: bool | None = None
+
+
+class CategoryPublic(CategoryFields):
+    code: str
+
+
+class Location(BaseModel):
+    lat: float = Field(ge=-90, le=90, description="WGS84 latitude")
+    long: float = Field(ge=-180, le=180, description="WGS84 longitude")
+
+
+class ReporterContact(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    ] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$")] | None = None
+    wants_updates: bool = True
+
+
+AnswerValue = str | float | list[str]
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(description="A category code, e.g. fly_tipping")
+    location: Location
+    address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Answers to the category's questions")
+    channel: Channel = Channel.app
+    reporter: ReporterContact | None = None
+
+
+class PhotoPublic(BaseModel):
+    id: UUID
+    url: str
+    thumbnail_url: str
+    width: int
+    height: int
+
+
+class StaffIdentity(BaseModel):
+    subject: str
+    name: str | None = None
+    department: str | None = None
+
+
+class ReportPublic(BaseModel):
+    """What anyone may see: never the reporter's contact details."""
+
+    id: UUID
+    reference: str
+    category: str
+    category_name: str
+    group: str
+    status: ReportStatus
+    status_group: StatusGroup
+    priority: Priority
+    location: Location
+    location_coarsened: bool = False
+    address: str | None
+    description: str | None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    channel: Channel
+    photos: list[PhotoPublic] = Field(default_factory=list)
+    support_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+    expected_at: datetime | None
+
+
+class ReportPrivate(ReportPublic):
+    """What the reporter (with their tracking token) and authorised staff see."""
+
+    reporter: ReporterContact | None = None
+    staff: StaffIdentity | None = None
+
+
+class ReportCreated(ReportPrivate):
+    tracking_token: str = Field(description="Secret: shows the reporter their own full report. Keep it.")
+
+
+class NearbyReport(ReportPublic):
+    distance_m: float
+
+
+class ReportItClient:
+    """Typed access to Report IT for the other services."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def get_category(self, code: str) -> CategoryPublic:
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/categories/{code}")), CategoryPublic)
+
+    def list_categories(self) -> list[CategoryPublic]:
+        return parse(send(self.http, self.http.build_request("GET", "/v1/categories")), list[CategoryPublic])
+
+    def get_report(self, report_id: UUID | str) -> ReportPrivate:
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/reports/{report_id}")), ReportPrivate)
+
+    def list_reports(self, **filters: str | int | float) -> Page[ReportPublic]:
+        request = self.http.build_request("GET", "/v1/reports", params=filters)
+        return parse(send(self.http, request), Page[ReportPublic])
+
+    def create_report(self, report: ReportCreate, *, idempotency_key: str | None = None) -> ReportCreated:
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        request = self.http.build_request(
+            "POST", "/v1/reports", content=report.model_dump_json(), headers={**headers, "Content-Type": "application/json"}
+        )
+        return parse(send(self.http, request), ReportCreated)

@@ -1,0 +1,34 @@
+"""Settings every service shares; each service subclasses with its own env prefix (e.g. REPORT_IT_)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from deal_shared.auth import AuthSettings
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    environment: Environment = Environment.development
+    database_url: str
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    log_level: str = "INFO"
+    public_base_url: str = Field(default="", description="Base URL clients reach this service at")
+
+    @model_validator(mode="after")
+    def _production_refuses_dev_mode(self) -> ServiceSettings:
+        if self.environment is Environment.production and self.auth.dev_mode:
+            raise ValueError("dev mode (the development signing key) is refused in production")
+        if self.environment is Environment.production and not self.auth.jwks_url:
+            raise ValueError("production needs auth.jwks_url: the identity provider's signing keys")
+        return self

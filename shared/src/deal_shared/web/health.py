@@ -1,0 +1,28 @@
+"""`/healthz` (the process is alive) and `/readyz` (its database answers and its schema is at head)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+# Returns None when ready, else the reason it is not.
+ReadinessCheck = Callable[[], str | None]
+
+
+def health_router(readiness_checks: Callable[[], list[ReadinessCheck]]) -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: the database is reachable and migrations are at head")
+    def readyz() -> JSONResponse:
+        failures = [reason for check in readiness_checks() if (reason := check()) is not None]
+        if failures:
+            return JSONResponse({"status": "unavailable", "reasons": failures}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return router

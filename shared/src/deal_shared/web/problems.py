@@ -1,0 +1,106 @@
+"""Render every error as RFC 9457 problem details, so no client ever sees a bare 500 or an HTML page."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from deal_shared.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem, ServiceError
+from deal_shared.web.request_context import current_request_id
+
+log = logging.getLogger("deal.errors")
+
+# Stable codes for the errors the framework raises itself, before our code runs.
+_FRAMEWORK_CODES = {
+    400: "BadRequest",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+    429: "TooManyRequests",
+}
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _reason(error: dict) -> str:
+    message = str(error.get("msg", "invalid"))
+    # Pydantic prefixes custom validator messages; the reason reads better without it.
+    return message.removeprefix("Value error, ")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        problem = exc.to_problem(instance=request.url.path, request_id=current_request_id())
+        return problem_response(problem, exc.headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [FieldError(field=_field_path(e["loc"]), reason=_reason(e)) for e in exc.errors()]
+        summary = "; ".join(f"{e.field}: {e.reason}" for e in errors[:5])
+        problem = Problem(
+            type=PROBLEM_TYPE_BASE + "ValidationFailed",
+            title="Validation failed",
+            status=422,
+            detail=f"The request is not valid: {summary}",
+            code="ValidationFailed",
+            instance=request.url.path,
+            request_id=current_request_id(),
+            errors=errors,
+        )
+        return problem_response(problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        status = exc.status_code
+        code = _FRAMEWORK_CODES.get(status, "HttpError")
+        title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if status == 404 and detail == "Not Found":
+            detail = f"There is nothing at {request.url.path}"
+        if status == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        problem = Problem(
+            type=PROBLEM_TYPE_BASE + code,
+            title=title,
+            status=status,
+            detail=detail,
+            code=code,
+            instance=request.url.path,
+            request_id=current_request_id(),
+        )
+        return problem_response(problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        problem = Problem(
+            type=PROBLEM_TYPE_BASE + "InternalError",
+            title="Internal server error",
+            status=500,
+            detail="Something went wrong on our side; it has been logged. Please try again.",
+            code="InternalError",
+            instance=request.url.path,
+            request_id=current_request_id(),
+        )
+        return problem_response(problem)
