@@ -1,0 +1,26 @@
+# The two commands: `make run` (everything, embedded SQLite, demo data) and `make test` (the whole suite).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MEMBERS := shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
+
+.PHONY: run test lint install
+
+install: $(STAMP)
+
+$(STAMP): $(MEMBERS)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e shared -e services/report_it -e services/footprints -e services/volunteering \
+		pytest ruff
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/run.py
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .

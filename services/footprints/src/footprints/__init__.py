@@ -1,0 +1,1 @@
+"""Footprints: a Deal Digital service."""

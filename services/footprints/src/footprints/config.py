@@ -1,0 +1,13 @@
+"""Footprints's settings, from FOOTPRINTS_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from deal_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="FOOTPRINTS_", env_nested_delimiter="__", extra="ignore")
+
+    database_url: str = "sqlite:///var/footprints.db"

@@ -1,0 +1,1 @@
+"""Volunteering: a Deal Digital service."""
