@@ -14,7 +14,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
-SERVICES = [("report_it", "REPORT_IT", 8001), ("footprints", "FOOTPRINTS", 8002), ("volunteering", "VOLUNTEERING", 8003)]
+SERVICES = [
+    ("report_it", "REPORT_IT", 8001),
+    ("footprints", "FOOTPRINTS", 8002),
+    ("volunteering", "VOLUNTEERING", 8003),
+]
 
 
 def service_env(prefix: str) -> dict[str, str]:
@@ -35,12 +39,18 @@ def main() -> None:
     key = VAR / "dev-signing-key.json"
     ensure_dev_key(key)
     for name, prefix, _port in SERVICES:
-        subprocess.run([sys.executable, "-m", f"{name}.cli", "setup", "--demo"], env=service_env(prefix), check=True)
+        subprocess.run(
+            [sys.executable, "-m", f"{name}.cli", "setup", "--demo"], env=service_env(prefix), check=True
+        )
     children = [
-        subprocess.Popen([sys.executable, "-m", f"{name}.cli", "serve", "--port", str(port)], env=service_env(prefix))
+        subprocess.Popen(
+            [sys.executable, "-m", f"{name}.cli", "serve", "--port", str(port)], env=service_env(prefix)
+        )
         for name, prefix, port in SERVICES
     ]
-    token = mint_token(key, subject="demo.officer", roles=["staff", "team_leader", "admin"], name="Demo Officer")
+    token = mint_token(
+        key, subject="demo.officer", roles=["staff", "team_leader", "admin"], name="Demo Officer"
+    )
     time.sleep(1.5)
     print("\nDeal Digital is running:")
     for name, _prefix, port in SERVICES:

@@ -16,7 +16,9 @@ def test_service_is_ready(service: str, database_factory, dev_key) -> None:
     main = __import__(f"{service}.main", fromlist=["create_app"])
     url = database_factory(service)
     db.migrate(url)
-    settings = config.Settings(database_url=url, environment="test", auth=AuthSettings(dev_mode=True, dev_key_path=dev_key))
+    settings = config.Settings(
+        database_url=url, environment="test", auth=AuthSettings(dev_mode=True, dev_key_path=dev_key)
+    )
     with serve(main.create_app(settings)) as base:
         assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
         assert httpx.get(f"{base}/readyz").json() == {"status": "ready"}

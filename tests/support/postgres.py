@@ -44,16 +44,33 @@ class ThrowawayCluster:
         if run_as:
             shutil.chown(self.dir, "postgres")
         self.run_as = run_as
-        subprocess.run([*run_as, self.bin / "initdb", "-D", self.dir / "data", "-U", "postgres", "-A", "trust"],
-                       check=True, capture_output=True)
-        subprocess.run([*run_as, self.bin / "pg_ctl", "-D", self.dir / "data", "-w", "-l", self.dir / "log",
-                        "-o", f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*run_as, self.bin / "initdb", "-D", self.dir / "data", "-U", "postgres", "-A", "trust"],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                *run_as,
+                self.bin / "pg_ctl",
+                "-D",
+                self.dir / "data",
+                "-w",
+                "-l",
+                self.dir / "log",
+                "-o",
+                f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
-        subprocess.run([*self.run_as, self.bin / "pg_ctl", "-D", self.dir / "data", "-m", "fast", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*self.run_as, self.bin / "pg_ctl", "-D", self.dir / "data", "-m", "fast", "stop"],
+            capture_output=True,
+        )
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

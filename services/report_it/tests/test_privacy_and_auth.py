@@ -28,7 +28,9 @@ def test_residents_cannot_use_staff_only_categories(api: httpx.Client) -> None:
     assert "safeguarding_concern" not in codes and "fly_tipping" in codes
 
 
-def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(api: httpx.Client, token_for) -> None:
+def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(
+    api: httpx.Client, token_for
+) -> None:
     author = {"Authorization": f"Bearer {token_for('staff', sub='author.one', department='waste')}"}
     created = api.post("/v1/reports", json=safeguarding(), headers=author)
     assert created.status_code == 201, created.text
@@ -42,7 +44,9 @@ def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(api: 
     assert api.get(f"/v1/reports/{report_id}", headers=author).status_code == 200
     assert api.get(f"/v1/reports/{report_id}", headers=lead).status_code == 200
     public_ids = [r["id"] for r in api.get("/v1/reports", params={"limit": 200}).json()["items"]]
-    staff_ids = [r["id"] for r in api.get("/v1/reports", params={"limit": 200}, headers=other_staff).json()["items"]]
+    staff_ids = [
+        r["id"] for r in api.get("/v1/reports", params={"limit": 200}, headers=other_staff).json()["items"]
+    ]
     assert report_id not in public_ids and report_id not in staff_ids
 
 
@@ -50,8 +54,12 @@ def test_sensitive_reports_are_coarsened_in_public(api: httpx.Client) -> None:
     exact = {"lat": 53.54123, "long": -2.63456}
     report = api.post(
         "/v1/reports",
-        json={"category": "needles", "location": exact, "description": "Needles by the swings",
-              "answers": {"near_children": "yes"}},
+        json={
+            "category": "needles",
+            "location": exact,
+            "description": "Needles by the swings",
+            "answers": {"near_children": "yes"},
+        },
     ).json()
     public = api.get(f"/v1/reports/{report['id']}").json()
     assert public["location_coarsened"] is True and public["description"] is None
@@ -71,8 +79,18 @@ def test_token_rejections(api: httpx.Client, token_for, dev_key) -> None:
     assert post(token_for("admin", issuer="https://evil.example/")).status_code == 401
     assert post(token_for("admin", lifetime_seconds=-120)).json()["detail"] == "The bearer token has expired."
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = jwt.encode({"sub": "x", "roles": ["admin"], "exp": time.time() + 60, "iss": "https://dev.deal-digital.invalid/",
-                         "aud": "api://deal-digital"}, stranger, algorithm="RS256", headers={"kid": "nope"})
+    forged = jwt.encode(
+        {
+            "sub": "x",
+            "roles": ["admin"],
+            "exp": time.time() + 60,
+            "iss": "https://dev.deal-digital.invalid/",
+            "aud": "api://deal-digital",
+        },
+        stranger,
+        algorithm="RS256",
+        headers={"kid": "nope"},
+    )
     assert post(forged).status_code == 401
     assert post("not.a.jwt").status_code == 401
     forbidden = post(token_for("staff"))

@@ -3,7 +3,6 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool, text
 
-
 from volunteering.db import metadata
 
 config = context.config

@@ -83,7 +83,9 @@ class JwksCache:
             try:
                 document = self.http.get(self.url).raise_for_status().json()
             except (httpx.HTTPError, ValueError) as exc:
-                raise Unauthenticated("The identity provider's keys could not be fetched; try again.") from exc
+                raise Unauthenticated(
+                    "The identity provider's keys could not be fetched; try again."
+                ) from exc
             self._keys = {k.get("kid"): jwt.PyJWK(k).key for k in document.get("keys", [])}
             self._fetched_at = time.monotonic()
 
@@ -115,7 +117,9 @@ class TokenVerifier:
             raise Unauthenticated("The bearer token is not a well-formed JWT.") from exc
         algorithm = header.get("alg")
         if algorithm not in ALLOWED_ALGORITHMS:
-            raise Unauthenticated(f"Tokens signed with alg={algorithm!r} are not accepted; use RS256 or ES256.")
+            raise Unauthenticated(
+                f"Tokens signed with alg={algorithm!r} are not accepted; use RS256 or ES256."
+            )
         try:
             claims = jwt.decode(
                 token,
@@ -129,9 +133,13 @@ class TokenVerifier:
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("The bearer token has expired.") from exc
         except jwt.InvalidAudienceError as exc:
-            raise Unauthenticated(f"The bearer token is not meant for this API (audience {self.settings.audience}).") from exc
+            raise Unauthenticated(
+                f"The bearer token is not meant for this API (audience {self.settings.audience})."
+            ) from exc
         except jwt.InvalidIssuerError as exc:
-            raise Unauthenticated("The bearer token was issued by an identity provider this API does not trust.") from exc
+            raise Unauthenticated(
+                "The bearer token was issued by an identity provider this API does not trust."
+            ) from exc
         except jwt.MissingRequiredClaimError as exc:
             raise Unauthenticated(f"The bearer token lacks the {exc.claim!r} claim.") from exc
         except jwt.PyJWTError as exc:
@@ -178,7 +186,7 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
-def require_roles(*roles: Role):  # noqa: ANN201 - a FastAPI dependency
+def require_roles(*roles: Role):
     """A dependency admitting a verified caller holding any of `roles`."""
 
     def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:

@@ -48,7 +48,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers proceed while one writer writes; busy_timeout queues writers instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -70,7 +70,7 @@ def upgrade_to_head(ini_path: Path, url: str) -> None:
     command.upgrade(alembic_config(ini_path, url), "head")
 
 
-def migration_readiness(engine: Engine, ini_path: Path):  # noqa: ANN201 - a ReadinessCheck
+def migration_readiness(engine: Engine, ini_path: Path):
     heads = set(ScriptDirectory(str(ini_path.parent / "migrations")).get_heads())
 
     def check() -> str | None:
@@ -93,14 +93,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored: give a timezone")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value

@@ -1,6 +1,6 @@
 """Development signing key and token minting, for local runs and tests only (never trusted in production).
 
-    python -m deal_shared.devtoken --role staff --role admin --sub demo.officer
+python -m deal_shared.devtoken --role staff --role admin --sub demo.officer
 """
 
 from __future__ import annotations

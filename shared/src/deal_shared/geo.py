@@ -44,7 +44,7 @@ class Borough:
         # A local equirectangular projection in metres: accurate to well under 1% across a borough.
         self._metric = transform(self._to_metres, geometry)
 
-    def _to_metres(self, x, y, z=None):  # noqa: ANN001, ANN202 - shapely's transform signature
+    def _to_metres(self, x, y, z=None):
         return (x * METRES_PER_DEGREE * self._cos, y * METRES_PER_DEGREE)
 
     def contains(self, lat: float, lon: float) -> bool:

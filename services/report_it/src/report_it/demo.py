@@ -26,8 +26,16 @@ _PLACES = {
     "Pemberton": (53.537, -2.672),
 }
 _SAMPLES = [
-    ("fly_tipping", "Mattress and bin bags dumped by the gate", {"size": "car_boot", "waste_type": ["household"]}),
-    ("fly_tipping", "Builders' rubble tipped on the lay-by", {"size": "transit_van", "waste_type": ["commercial"]}),
+    (
+        "fly_tipping",
+        "Mattress and bin bags dumped by the gate",
+        {"size": "car_boot", "waste_type": ["household"]},
+    ),
+    (
+        "fly_tipping",
+        "Builders' rubble tipped on the lay-by",
+        {"size": "transit_van", "waste_type": ["commercial"]},
+    ),
     ("litter", "Lots of cans and bottles on the verge", {}),
     ("dog_fouling", "Dog mess all along the path to school", {"repeated": "yes"}),
     ("graffiti", "Tags sprayed on the bus shelter", {"offensive": "no"}),
@@ -57,7 +65,9 @@ def load_demo_reports(session: Session, *, count: int = 40, seed: int = 2015) ->
             description=text,
             answers=answers,
             channel=rng.choice([Channel.app, Channel.web]),
-            reporter=ReporterContact(name="Demo Resident", email=f"resident{i}@example.org") if i % 3 else None,
+            reporter=ReporterContact(name="Demo Resident", email=f"resident{i}@example.org")
+            if i % 3
+            else None,
         )
         new = validate_new_report(session, data=data, viewer=resident, borough=borough)
         create_report(session, new=new, viewer=resident)

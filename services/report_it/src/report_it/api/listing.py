@@ -18,7 +18,9 @@ from report_it.reports import Cursor, ReportFilters
 _GROUPS = {
     StatusGroup.open.value: sorted(OPEN_STATUSES),
     StatusGroup.fixed.value: [ReportStatus.fixed],
-    StatusGroup.closed.value: [s for s in ReportStatus if s not in OPEN_STATUSES and s is not ReportStatus.fixed],
+    StatusGroup.closed.value: [
+        s for s in ReportStatus if s not in OPEN_STATUSES and s is not ReportStatus.fixed
+    ],
 }
 
 
@@ -71,7 +73,7 @@ def _bbox(raw: str | None) -> tuple[float, float, float, float] | None:
         min_lon, min_lat, max_lon, max_lat = (float(p) for p in raw.split(","))
     except ValueError:
         raise _bad("bbox", "must be min_long,min_lat,max_long,max_lat") from None
-    if not (min_lon <= max_lon and min_lat <= max_lat and -90 <= min_lat and max_lat <= 90):
+    if not (min_lon <= max_lon and min_lat <= max_lat and min_lat >= -90 and max_lat <= 90):
         raise _bad("bbox", "corners must be south-west then north-east, in WGS84")
     return min_lon, min_lat, max_lon, max_lat
 
@@ -80,7 +82,9 @@ class ListQuery:
     def __init__(
         self,
         category: Annotated[str | None, Query(description="Category codes, comma separated")] = None,
-        status: Annotated[str | None, Query(description="Statuses or groups (open, fixed, closed), comma separated")] = None,
+        status: Annotated[
+            str | None, Query(description="Statuses or groups (open, fixed, closed), comma separated")
+        ] = None,
         created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
         created_to: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
         bbox: Annotated[str | None, Query(description="min_long,min_lat,max_long,max_lat")] = None,

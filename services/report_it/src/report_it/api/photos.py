@@ -16,7 +16,7 @@ from report_it.photos import OUTPUT_CONTENT_TYPE
 router = APIRouter(prefix="/v1/photos", tags=["photos"])
 
 
-def _serve(photo_id: UUID, session, viewer, storage, *, thumbnail: bool) -> Response:  # noqa: ANN001
+def _serve(photo_id: UUID, session, viewer, storage, *, thumbnail: bool) -> Response:
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise PhotoNotFound(f"There is no photo {photo_id}.")
