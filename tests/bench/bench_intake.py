@@ -1,0 +1,175 @@
+"""Benchmark report creation against a hello-world FastAPI endpoint, and the nearby lookup, on PostgreSQL.
+
+    .venv/bin/python tests/bench/bench_intake.py --seconds 10 --nearby-reports 1000000
+
+Prints throughput ratios and latency percentiles measured in one run. Load comes from a separate process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.postgres import create_database, drop_database, find_server  # noqa: E402
+from tests.support.server import free_port  # noqa: E402
+
+LOADER = r"""
+import json, sys, time, threading, httpx
+url, seconds, threads, body = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+lat = []
+stop = time.monotonic() + seconds
+def work():
+    with httpx.Client(timeout=30) as c:
+        while time.monotonic() < stop:
+            t = time.perf_counter()
+            r = c.post(url, content=body, headers={"Content-Type": "application/json"}) if body else c.get(url)
+            assert r.status_code < 300, r.text
+            lat.append(time.perf_counter() - t)
+ts = [threading.Thread(target=work) for _ in range(threads)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(json.dumps(lat))
+"""
+
+HELLO = (
+    "from fastapi import FastAPI\napp = FastAPI()\n@app.get('/hello')\ndef hello():\n    return {'hello': 'world'}\n"
+)
+
+
+def start(cmd: list[str], env: dict, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{cmd} did not start")
+
+
+def load(url: str, seconds: float, threads: int, body: str = "") -> list[float]:
+    out = subprocess.run(
+        [sys.executable, "-c", LOADER, url, str(seconds), str(threads), body],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def summary(name: str, lat: list[float], seconds: float) -> float:
+    qs = statistics.quantiles(lat, n=100)
+    rate = len(lat) / seconds
+    print(f"{name:<22} {rate:8.1f} req/s   p50 {qs[49] * 1000:6.2f} ms   p99 {qs[98] * 1000:6.2f} ms")
+    return rate
+
+
+def bench_nearby(db_url: str, count: int) -> None:
+    from sqlmodel import Session
+
+    from deal_shared.db import make_engine
+    from report_it.models import Category
+    from report_it.reports import nearby_open_reports
+
+    rng = random.Random(7)
+    with psycopg.connect(db_url.replace("+psycopg", "")) as conn, conn.cursor() as cur:
+        codes = [r[0] for r in cur.execute("SELECT code FROM category").fetchall()]
+        with cur.copy(
+            "COPY report (id, reference, category_code, status, priority, lat, lon, answers, channel,"
+            " reporter_wants_updates, tracking_token_hash, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for i in range(count):
+                copy.write_row(
+                    (
+                        uuid.uuid4(),
+                        f"B-{i}",
+                        rng.choice(codes),
+                        rng.choice(["submitted", "fixed", "in_progress"]),
+                        "normal",
+                        rng.uniform(53.46, 53.60),
+                        rng.uniform(-2.72, -2.42),
+                        "{}",
+                        "app",
+                        False,
+                        b"x",
+                        "2026-01-01T00:00:00Z",
+                        "2026-01-01T00:00:00Z",
+                    )
+                )
+        cur.execute("ANALYZE report")
+    engine = make_engine(db_url)
+    timings = []
+    with Session(engine) as session:
+        category = session.get(Category, "fly_tipping")
+        for _ in range(2000):
+            lat, lon = rng.uniform(53.47, 53.59), rng.uniform(-2.70, -2.45)
+            t = time.perf_counter()
+            nearby_open_reports(session, category=category, lat=lat, lon=lon, radius_m=250)
+            timings.append(time.perf_counter() - t)
+    qs = statistics.quantiles(timings, n=100)
+    print(f"nearby in-process over {count:,} reports: p50 {qs[49] * 1000:.2f} ms  p99 {qs[98] * 1000:.2f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--nearby-reports", type=int, default=1_000_000)
+    args = parser.parse_args()
+    admin, cluster = find_server()
+    name = f"deal_bench_{uuid.uuid4().hex[:8]}"
+    db_url = create_database(admin, name)
+    try:
+        env = {
+            "REPORT_IT_DATABASE_URL": db_url,
+            "REPORT_IT_AUTH__DEV_MODE": "true",
+            "REPORT_IT_AUTH__DEV_KEY_PATH": str(ROOT / "var" / "bench-key.json"),
+            "REPORT_IT_LOG_LEVEL": "WARNING",
+            "PATH": "/usr/bin:/bin",
+        }
+        from deal_shared.devtoken import ensure_dev_key
+
+        ensure_dev_key(ROOT / "var" / "bench-key.json")
+        subprocess.run([sys.executable, "-m", "report_it.cli", "setup"], env=env, check=True, cwd=ROOT)
+        hello_file = ROOT / "var" / "bench_hello.py"
+        hello_file.write_text(HELLO)
+        p1, p2 = free_port(), free_port()
+        uv = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
+        hello = start([*uv, "--app-dir", str(hello_file.parent), "bench_hello:app", "--port", str(p1)], env, p1)
+        app = start([*uv, "--factory", "report_it.main:create_app", "--port", str(p2)], env, p2)
+        body = json.dumps({"category": "litter", "location": {"lat": 53.545, "long": -2.632}, "description": "bench"})
+        try:
+            base = summary(
+                "hello-world GET", load(f"http://127.0.0.1:{p1}/hello", args.seconds, args.threads), args.seconds
+            )
+            create = summary(
+                "create report POST",
+                load(f"http://127.0.0.1:{p2}/v1/reports", args.seconds, args.threads, body),
+                args.seconds,
+            )
+            print(f"creation / hello-world = {create / base:.2f}")
+        finally:
+            hello.terminate()
+            app.terminate()
+        if args.nearby_reports:
+            bench_nearby(db_url, args.nearby_reports)
+    finally:
+        drop_database(admin, name)
+        if cluster:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
