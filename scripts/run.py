@@ -39,18 +39,12 @@ def main() -> None:
     key = VAR / "dev-signing-key.json"
     ensure_dev_key(key)
     for name, prefix, _port in SERVICES:
-        subprocess.run(
-            [sys.executable, "-m", f"{name}.cli", "setup", "--demo"], env=service_env(prefix), check=True
-        )
+        subprocess.run([sys.executable, "-m", f"{name}.cli", "setup", "--demo"], env=service_env(prefix), check=True)
     children = [
-        subprocess.Popen(
-            [sys.executable, "-m", f"{name}.cli", "serve", "--port", str(port)], env=service_env(prefix)
-        )
+        subprocess.Popen([sys.executable, "-m", f"{name}.cli", "serve", "--port", str(port)], env=service_env(prefix))
         for name, prefix, port in SERVICES
     ]
-    token = mint_token(
-        key, subject="demo.officer", roles=["staff", "team_leader", "admin"], name="Demo Officer"
-    )
+    token = mint_token(key, subject="demo.officer", roles=["staff", "team_leader", "admin"], name="Demo Officer")
     time.sleep(1.5)
     print("\nDeal Digital is running:")
     for name, _prefix, port in SERVICES:

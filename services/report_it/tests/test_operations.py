@@ -10,9 +10,7 @@ def test_health_readiness_and_metrics(api: httpx.Client) -> None:
     assert api.get("/readyz").json() == {"status": "ready"}
     api.get("/v1/categories")
     metrics = api.get("/metrics").text
-    assert (
-        'http_requests_total{method="GET",route="/v1/categories",service="report-it",status="200"}' in metrics
-    )
+    assert 'http_requests_total{method="GET",route="/v1/categories",service="report-it",status="200"}' in metrics
     assert "http_request_duration_seconds_bucket" in metrics
 
 

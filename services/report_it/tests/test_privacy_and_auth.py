@@ -28,9 +28,7 @@ def test_residents_cannot_use_staff_only_categories(api: httpx.Client) -> None:
     assert "safeguarding_concern" not in codes and "fly_tipping" in codes
 
 
-def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(
-    api: httpx.Client, token_for
-) -> None:
+def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(api: httpx.Client, token_for) -> None:
     author = {"Authorization": f"Bearer {token_for('staff', sub='author.one', department='waste')}"}
     created = api.post("/v1/reports", json=safeguarding(), headers=author)
     assert created.status_code == 201, created.text
@@ -44,9 +42,7 @@ def test_safeguarding_is_seen_only_by_its_author_and_the_safeguarding_role(
     assert api.get(f"/v1/reports/{report_id}", headers=author).status_code == 200
     assert api.get(f"/v1/reports/{report_id}", headers=lead).status_code == 200
     public_ids = [r["id"] for r in api.get("/v1/reports", params={"limit": 200}).json()["items"]]
-    staff_ids = [
-        r["id"] for r in api.get("/v1/reports", params={"limit": 200}, headers=other_staff).json()["items"]
-    ]
+    staff_ids = [r["id"] for r in api.get("/v1/reports", params={"limit": 200}, headers=other_staff).json()["items"]]
     assert report_id not in public_ids and report_id not in staff_ids
 
 

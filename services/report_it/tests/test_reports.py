@@ -101,13 +101,9 @@ def test_a_reused_key_with_another_body_is_refused(api: httpx.Client) -> None:
 def test_nearby_finds_open_reports_of_the_same_kind(api: httpx.Client) -> None:
     spot = {"lat": 53.5301, "long": -2.7012}
     report = api.post("/v1/reports", json=fly_tip(location=spot)).json()
-    close = api.get(
-        "/v1/reports/nearby", params={"category": "fly_tipping", "lat": 53.5310, "long": -2.7012}
-    ).json()
+    close = api.get("/v1/reports/nearby", params={"category": "fly_tipping", "lat": 53.5310, "long": -2.7012}).json()
     assert report["id"] in [r["id"] for r in close]
-    far = api.get(
-        "/v1/reports/nearby", params={"category": "fly_tipping", "lat": 53.5400, "long": -2.7012}
-    ).json()
+    far = api.get("/v1/reports/nearby", params={"category": "fly_tipping", "lat": 53.5400, "long": -2.7012}).json()
     assert report["id"] not in [r["id"] for r in far]
 
 

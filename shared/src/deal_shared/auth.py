@@ -83,9 +83,7 @@ class JwksCache:
             try:
                 document = self.http.get(self.url).raise_for_status().json()
             except (httpx.HTTPError, ValueError) as exc:
-                raise Unauthenticated(
-                    "The identity provider's keys could not be fetched; try again."
-                ) from exc
+                raise Unauthenticated("The identity provider's keys could not be fetched; try again.") from exc
             self._keys = {k.get("kid"): jwt.PyJWK(k).key for k in document.get("keys", [])}
             self._fetched_at = time.monotonic()
 
@@ -117,9 +115,7 @@ class TokenVerifier:
             raise Unauthenticated("The bearer token is not a well-formed JWT.") from exc
         algorithm = header.get("alg")
         if algorithm not in ALLOWED_ALGORITHMS:
-            raise Unauthenticated(
-                f"Tokens signed with alg={algorithm!r} are not accepted; use RS256 or ES256."
-            )
+            raise Unauthenticated(f"Tokens signed with alg={algorithm!r} are not accepted; use RS256 or ES256.")
         try:
             claims = jwt.decode(
                 token,

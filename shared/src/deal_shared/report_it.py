@@ -119,9 +119,7 @@ class CategoryFields(BaseModel):
     )
     nearby_radius_m: int = Field(default=250, ge=10, le=5000)
     default_priority: Priority = Priority.normal
-    target_hours: dict[Priority, int] = Field(
-        default_factory=dict, description="Target resolution by priority"
-    )
+    target_hours: dict[Priority, int] = Field(default_factory=dict, description="Target resolution by priority")
     questions: list[CategoryQuestion] = Field(default_factory=list)
     active: bool = True
 
@@ -167,8 +165,7 @@ class ReporterContact(BaseModel):
         | None
     ) = None
     phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$")]
-        | None
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=40, pattern=r"^[0-9+() -]{6,40}$")] | None
     ) = None
     wants_updates: bool = True
 
@@ -183,9 +180,7 @@ class ReportCreate(BaseModel):
     location: Location
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
-    answers: dict[str, AnswerValue] = Field(
-        default_factory=dict, description="Answers to the category's questions"
-    )
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Answers to the category's questions")
     channel: Channel = Channel.app
     reporter: ReporterContact | None = None
 
@@ -250,17 +245,13 @@ class ReportItClient:
         self.http = http
 
     def get_category(self, code: str) -> CategoryPublic:
-        return parse(
-            send(self.http, self.http.build_request("GET", f"/v1/categories/{code}")), CategoryPublic
-        )
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/categories/{code}")), CategoryPublic)
 
     def list_categories(self) -> list[CategoryPublic]:
         return parse(send(self.http, self.http.build_request("GET", "/v1/categories")), list[CategoryPublic])
 
     def get_report(self, report_id: UUID | str) -> ReportPrivate:
-        return parse(
-            send(self.http, self.http.build_request("GET", f"/v1/reports/{report_id}")), ReportPrivate
-        )
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/reports/{report_id}")), ReportPrivate)
 
     def list_reports(self, **filters: str | int | float) -> Page[ReportPublic]:
         request = self.http.build_request("GET", "/v1/reports", params=filters)

@@ -20,11 +20,7 @@ def _check_one(question: CategoryQuestion, value: Any) -> tuple[Any, str | None]
         if not isinstance(value, str):
             return value, "must be text"
         limit = 200 if kind is AttributeDatatype.string else MAX_TEXT
-        return (
-            (value.strip(), f"must be at most {limit} characters")
-            if len(value) > limit
-            else (value.strip(), None)
-        )
+        return (value.strip(), f"must be at most {limit} characters") if len(value) > limit else (value.strip(), None)
     if kind is AttributeDatatype.number:
         try:
             number = float(value) if not isinstance(value, list) else None
@@ -65,9 +61,7 @@ def validate_answers(questions: list[CategoryQuestion], answers: dict[str, Any])
         if value is None or value == "" or value == []:
             if question.required:
                 errors.append(
-                    FieldError(
-                        field=f"answers.{question.code}", reason=f"is required: {question.description}"
-                    )
+                    FieldError(field=f"answers.{question.code}", reason=f"is required: {question.description}")
                 )
             continue
         normalised, reason = _check_one(question, value)

@@ -38,9 +38,7 @@ def to_public(category: Category) -> CategoryPublic:
     return CategoryPublic.model_validate(category, from_attributes=True)
 
 
-def list_categories(
-    session: Session, *, include_staff_only: bool, include_inactive: bool = False
-) -> list[Category]:
+def list_categories(session: Session, *, include_staff_only: bool, include_inactive: bool = False) -> list[Category]:
     query = select(Category).order_by(Category.group, Category.name)
     if not include_staff_only:
         query = query.where(Category.staff_only == False)  # noqa: E712 - SQL expression

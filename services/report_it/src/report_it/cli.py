@@ -32,9 +32,7 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("migrate", help="Bring the database schema to head")
     setup_cmd = commands.add_parser("setup", help="Migrate and seed the category catalogue")
-    setup_cmd.add_argument(
-        "--demo", action="store_true", help="Also load demo reports into an empty database"
-    )
+    setup_cmd.add_argument("--demo", action="store_true", help="Also load demo reports into an empty database")
     serve = commands.add_parser("serve", help="Serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
@@ -46,9 +44,7 @@ def main() -> None:
     elif args.command == "setup":
         setup(settings, demo=args.demo)
     elif args.command == "serve":
-        uvicorn.run(
-            "report_it.main:create_app", factory=True, host=args.host, port=args.port, log_config=None
-        )
+        uvicorn.run("report_it.main:create_app", factory=True, host=args.host, port=args.port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,5 @@ class Settings(ServiceSettings):
     photo_max_edge: int = 2048
     thumbnail_edge: int = 320
 
-    sensitive_grid_m: int = Field(
-        default=250, description="Public location of sensitive reports snaps to this grid"
-    )
+    sensitive_grid_m: int = Field(default=250, description="Public location of sensitive reports snaps to this grid")
     idempotency_ttl_hours: int = 48

@@ -65,9 +65,7 @@ def load_demo_reports(session: Session, *, count: int = 40, seed: int = 2015) ->
             description=text,
             answers=answers,
             channel=rng.choice([Channel.app, Channel.web]),
-            reporter=ReporterContact(name="Demo Resident", email=f"resident{i}@example.org")
-            if i % 3
-            else None,
+            reporter=ReporterContact(name="Demo Resident", email=f"resident{i}@example.org") if i % 3 else None,
         )
         new = validate_new_report(session, data=data, viewer=resident, borough=borough)
         create_report(session, new=new, viewer=resident)

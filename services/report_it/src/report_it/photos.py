@@ -49,13 +49,9 @@ class CleanPhoto:
     source_sha256: str
 
 
-def clean_photo(
-    data: bytes, *, max_bytes: int, max_pixels: int, max_edge: int, thumbnail_edge: int
-) -> CleanPhoto:
+def clean_photo(data: bytes, *, max_bytes: int, max_pixels: int, max_edge: int, thumbnail_edge: int) -> CleanPhoto:
     if len(data) > max_bytes:
-        raise PhotoTooLarge(
-            f"The photo is {len(data):,} bytes; the limit is {max_bytes:,}.", limit_bytes=max_bytes
-        )
+        raise PhotoTooLarge(f"The photo is {len(data):,} bytes; the limit is {max_bytes:,}.", limit_bytes=max_bytes)
     kind = sniff(data)
     if kind is None or (kind == "heic" and not HEIC_SUPPORTED):
         raise UnsupportedPhoto("Photos must be JPEG, PNG, WebP or HEIC images.")

@@ -78,9 +78,7 @@ def to_private(
             else None
         )
         fields["staff"] = (
-            StaffIdentity(
-                subject=report.staff_subject, name=report.staff_name, department=report.staff_department
-            )
+            StaffIdentity(subject=report.staff_subject, name=report.staff_name, department=report.staff_department)
             if report.staff_subject
             else None
         )

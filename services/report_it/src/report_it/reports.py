@@ -67,14 +67,10 @@ class NewReport:
     channel: Channel
 
 
-def validate_new_report(
-    session: Session, *, data: ReportCreate, viewer: Viewer, borough: Borough
-) -> NewReport:
+def validate_new_report(session: Session, *, data: ReportCreate, viewer: Viewer, borough: Borough) -> NewReport:
     category = get_category(session, data.category)
     if not category.active:
-        raise CategoryStaffOnly(
-            f"The category {category.code!r} is no longer in use.", category=category.code
-        )
+        raise CategoryStaffOnly(f"The category {category.code!r} is no longer in use.", category=category.code)
     if category.staff_only and not viewer.is_staff:
         raise CategoryStaffOnly(
             f"The category {category.code!r} can only be reported by council staff.", category=category.code
@@ -84,9 +80,7 @@ def validate_new_report(
     answers = validate_answers(questions, data.answers)
     priority = priority_for(questions, answers, Priority(category.default_priority))
     # Staff reporting from the field are recorded as such whatever channel their client claims.
-    channel = (
-        Channel.staff if viewer.is_staff and data.channel in (Channel.app, Channel.web) else data.channel
-    )
+    channel = Channel.staff if viewer.is_staff and data.channel in (Channel.app, Channel.web) else data.channel
     return NewReport(category=category, data=data, answers=answers, priority=priority, channel=channel)
 
 
@@ -110,9 +104,7 @@ def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[
         reporter_name=reporter.name if reporter else None,
         reporter_email=reporter.email if reporter else None,
         reporter_phone=reporter.phone if reporter else None,
-        reporter_wants_updates=bool(
-            reporter and reporter.wants_updates and (reporter.email or reporter.phone)
-        ),
+        reporter_wants_updates=bool(reporter and reporter.wants_updates and (reporter.email or reporter.phone)),
         tracking_token_hash=hash_token(token),
         staff_subject=principal.subject if principal and viewer.is_staff else None,
         staff_name=principal.name if principal and viewer.is_staff else None,
@@ -139,9 +131,7 @@ def photos_by_report(session: Session, report_ids: Sequence[UUID]) -> dict[UUID,
     grouped: dict[UUID, list[Photo]] = {rid: [] for rid in report_ids}
     if not report_ids:
         return grouped
-    query = (
-        select(Photo).where(col(Photo.report_id).in_(report_ids)).order_by(Photo.report_id, Photo.position)
-    )
+    query = select(Photo).where(col(Photo.report_id).in_(report_ids)).order_by(Photo.report_id, Photo.position)
     for photo in session.exec(query):
         grouped[photo.report_id].append(photo)
     return grouped
@@ -188,9 +178,7 @@ def list_reports(
         query = query.where(Report.created_at < filters.created_to)
     if filters.bbox:
         min_lon, min_lat, max_lon, max_lat = filters.bbox
-        query = query.where(
-            col(Report.lat).between(min_lat, max_lat), col(Report.lon).between(min_lon, max_lon)
-        )
+        query = query.where(col(Report.lat).between(min_lat, max_lat), col(Report.lon).between(min_lon, max_lon))
     if filters.staff_subject:
         query = query.where(Report.staff_subject == filters.staff_subject)
     if filters.updated_after:

@@ -24,9 +24,7 @@ def main() -> None:
         migrate(Settings().database_url)
         print("volunteering: database at head")
     else:
-        uvicorn.run(
-            "volunteering.main:create_app", factory=True, host=args.host, port=args.port, log_config=None
-        )
+        uvicorn.run("volunteering.main:create_app", factory=True, host=args.host, port=args.port, log_config=None)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlmodel import Session, SQLModel
 
 from deal_shared.db import new_registry, upgrade_to_head
+from deal_shared.sessions import get_session
 
 table_registry = new_registry()
 metadata = table_registry.metadata
@@ -18,12 +18,6 @@ ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 class Table(SQLModel, registry=table_registry):
     """Base of Volunteering's tables."""
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
-        session.commit()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -12,9 +12,7 @@ from deal_shared.web.middleware import RequestContextMiddleware
 from deal_shared.web.problems import install_problem_handlers
 
 
-def install_common(
-    app: FastAPI, *, service: str, readiness_checks: Callable[[], list[ReadinessCheck]]
-) -> None:
+def install_common(app: FastAPI, *, service: str, readiness_checks: Callable[[], list[ReadinessCheck]]) -> None:
     metrics = HttpMetrics(service)
     app.state.metrics = metrics
     install_problem_handlers(app)

@@ -34,8 +34,6 @@ def create_category(data: CategoryCreate, session: SessionDep, _admin: AdminPrin
 
 
 @router.patch("/{code}", response_model=CategoryPublic, summary="Edit a category (admin)")
-def update_category(
-    code: str, changes: CategoryUpdate, session: SessionDep, _admin: AdminPrincipal
-) -> CategoryPublic:
+def update_category(code: str, changes: CategoryUpdate, session: SessionDep, _admin: AdminPrincipal) -> CategoryPublic:
     category = categories.get_category(session, code)
     return categories.to_public(categories.update_category(session, category=category, changes=changes))

@@ -18,9 +18,7 @@ from report_it.reports import Cursor, ReportFilters
 _GROUPS = {
     StatusGroup.open.value: sorted(OPEN_STATUSES),
     StatusGroup.fixed.value: [ReportStatus.fixed],
-    StatusGroup.closed.value: [
-        s for s in ReportStatus if s not in OPEN_STATUSES and s is not ReportStatus.fixed
-    ],
+    StatusGroup.closed.value: [s for s in ReportStatus if s not in OPEN_STATUSES and s is not ReportStatus.fixed],
 }
 
 

@@ -39,8 +39,6 @@ def get_photo(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: S
     return _serve(photo_id, session, viewer, storage, thumbnail=False)
 
 
-@router.get(
-    "/{photo_id}/thumbnail.jpg", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}}
-)
+@router.get("/{photo_id}/thumbnail.jpg", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
 def get_thumbnail(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: StorageDep) -> Response:
     return _serve(photo_id, session, viewer, storage, thumbnail=True)

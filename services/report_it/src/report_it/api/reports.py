@@ -160,9 +160,7 @@ def _page(query, session, viewer: Viewer, settings: Settings, base: str) -> Page
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = encode_cursor(
-            last.updated_at if query.filters.updated_after else last.created_at, last.id
-        )
+        next_cursor = encode_cursor(last.updated_at if query.filters.updated_after else last.created_at, last.id)
     return Page[ReportPublic](items=items, next_cursor=next_cursor)
 
 
@@ -179,9 +177,7 @@ def nearby(
     category: Annotated[str, Query(description="Category code")],
     lat: Annotated[float, Query(ge=-90, le=90)],
     long: Annotated[float, Query(ge=-180, le=180)],
-    radius_m: Annotated[
-        int | None, Query(ge=10, le=5000, description="Default: the category's radius")
-    ] = None,
+    radius_m: Annotated[int | None, Query(ge=10, le=5000, description="Default: the category's radius")] = None,
 ) -> list[NearbyReport]:
     chosen = get_category(session, category)
     if not viewer.can_see_category(chosen):
@@ -201,17 +197,13 @@ def nearby(
     ]
 
 
-@router.get(
-    "/{report_id}", response_model=ReportPrivate, summary="One report; full to its reporter and to staff"
-)
+@router.get("/{report_id}", response_model=ReportPrivate, summary="One report; full to its reporter and to staff")
 def get_report(
     report_id: UUID, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
 ) -> ReportPrivate:
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     photos = reports.photos_by_report(session, [report.id])[report.id]
-    return presenters.to_private(
-        report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m
-    )
+    return presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
 
 
 @router.post(
@@ -225,9 +217,7 @@ def get_report(
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {
-                            "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}
-                        },
+                        "properties": {"photos": {"type": "array", "items": {"type": "string", "format": "binary"}}},
                     }
                 }
             },
@@ -246,13 +236,9 @@ def add_photos(
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     if not viewer.sees_private(report, category):
         # Only the reporter or staff may add to a report; to others it is as if it were not there.
-        raise ReportNotFound(
-            f"There is no report {report_id} you can add photos to.", report_id=str(report_id)
-        )
+        raise ReportNotFound(f"There is no report {report_id} you can add photos to.", report_id=str(report_id))
     cleaned = _clean_all(uploads, settings)
     photos = attach_photos(
         session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report
     )
-    return presenters.to_private(
-        report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m
-    )
+    return presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)

@@ -38,18 +38,14 @@ def parse_model(model: type[BaseModel], raw: str | bytes, *, prefix: tuple[str, 
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        errors = [
-            {**e, "loc": (*prefix, *e["loc"])} for e in exc.errors(include_url=False, include_context=False)
-        ]
+        errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors(include_url=False, include_context=False)]
         raise RequestValidationError(errors) from None
 
 
 async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     data = await upload.read(limit + 1)
     if len(data) > limit:
-        raise PhotoTooLarge(
-            f"The photo {upload.filename or ''!s} is over the {limit:,}-byte limit.", limit_bytes=limit
-        )
+        raise PhotoTooLarge(f"The photo {upload.filename or ''!s} is over the {limit:,}-byte limit.", limit_bytes=limit)
     return data
 
 
@@ -101,9 +97,7 @@ async def read_photo_uploads(request: Request, settings: SettingsDep) -> list[by
     form = await request.form(max_files=settings.max_photos_per_report + 1, max_fields=5)
     uploads = [f for f in form.getlist("photos") + form.getlist("photo") if isinstance(f, UploadFile)]
     if not uploads:
-        raise ValidationFailed(
-            "No photo was sent.", errors=[{"field": "body.photos", "reason": "is required"}]
-        )
+        raise ValidationFailed("No photo was sent.", errors=[{"field": "body.photos", "reason": "is required"}])
     if len(uploads) > settings.max_photos_per_report:
         raise TooManyPhotos(f"At most {settings.max_photos_per_report} photos per report.")
     return [await _read_limited(u, settings.max_photo_bytes) for u in uploads]
