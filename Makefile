@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-MEMBERS := shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
+MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
 .PHONY: run test lint install
 
@@ -13,7 +13,7 @@ $(STAMP): $(MEMBERS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e shared -e services/report_it -e services/footprints -e services/volunteering \
-		pytest ruff
+		-r requirements-test.txt
 	touch $(STAMP)
 
 run: $(STAMP)
