@@ -1,0 +1,48 @@
+"""The bearer token a service presents when it calls another service.
+
+In production the identity provider issues each service a token with the `service` role, handed over as a Secret
+(`<PREFIX>_SERVICE_TOKEN`). In the embedded default (dev mode) the service mints a short-lived one with the
+development key, so `make run` needs no identity provider.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from pydantic import SecretStr
+
+from deal_shared.auth import AuthSettings, Role
+from deal_shared.devtoken import mint_token
+
+_DEV_LIFETIME_SECONDS = 3600
+
+
+class OutboundToken:
+    """Gives a valid token for calls to other services, re-minting a dev token before it expires."""
+
+    def __init__(self, auth: AuthSettings, *, service: str, configured: SecretStr | None) -> None:
+        self._auth = auth
+        self._service = service
+        self._configured = configured
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    def __call__(self) -> str:
+        if self._configured is not None and self._configured.get_secret_value():
+            return self._configured.get_secret_value()
+        if not self._auth.dev_mode:
+            raise RuntimeError(f"{self._service} has no service token: set its SERVICE_TOKEN setting")
+        with self._lock:
+            if self._token is None or time.monotonic() > self._expires_at - 60:
+                self._token = mint_token(
+                    self._auth.dev_key_path,
+                    subject=f"service:{self._service}",
+                    roles=[Role.service.value],
+                    audience=self._auth.audience,
+                    issuer=self._auth.issuer,
+                    lifetime_seconds=_DEV_LIFETIME_SECONDS,
+                )
+                self._expires_at = time.monotonic() + _DEV_LIFETIME_SECONDS
+            return self._token
