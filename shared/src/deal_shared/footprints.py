@@ -1,0 +1,189 @@
+"""Footprints' public surface: places (locate), case intake, caseloads, and the typed client for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+import httpx
+from pydantic import BaseModel, Field, StringConstraints
+
+from deal_shared.http import parse, send
+from deal_shared.report_it import Location, Priority
+
+__all__ = [
+    "CaseEventKind",
+    "CaseProgress",
+    "CasePublic",
+    "CaseStatus",
+    "CaseUpsert",
+    "Caseload",
+    "CaseloadCase",
+    "FootprintRef",
+    "FootprintsClient",
+    "LocateResult",
+    "Location",
+    "Priority",
+    "WardRef",
+    "WorkerRef",
+]
+
+
+class WardRef(BaseModel):
+    code: str
+    name: str
+
+
+class FootprintRef(BaseModel):
+    code: str
+    number: int = Field(description="1-7, as in the borough's Pharmaceutical Needs Assessment")
+    name: str
+
+
+class LocateResult(BaseModel):
+    ward: WardRef
+    footprint: FootprintRef
+
+
+class CaseStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    completed = "completed"
+    closed = "closed"
+
+
+class CaseUpsert(BaseModel):
+    """A case as its source system (e.g. Report IT) knows it; sent whole on every change."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    category: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    skill: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+    priority: Priority = Priority.normal
+    effort_points: int = Field(default=1, ge=1, le=1000)
+    location: Location
+    due_at: datetime = Field(description="UTC")
+    status: Literal["open", "closed"] = "open"
+    version: int = Field(default=1, ge=0, description="Monotonic per source; an older version is ignored")
+
+
+class WorkerRef(BaseModel):
+    id: UUID
+    display_name: str
+
+
+class CasePublic(BaseModel):
+    id: UUID
+    source_system: str
+    source_id: str
+    footprint_code: str
+    ward_code: str
+    status: CaseStatus
+    worker: WorkerRef | None = None
+    due_at: datetime
+    priority: Priority
+    skill: str
+    effort_points: int
+    allocated_at: datetime | None = None
+
+
+class CaseEventKind(StrEnum):
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class CaseProgress(BaseModel):
+    """A worker's progress on their case, sent from the field app."""
+
+    kind: CaseEventKind
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
+class CaseloadCase(BaseModel):
+    id: UUID
+    source_system: str
+    source_id: str
+    title: str
+    category: str
+    skill: str
+    priority: Priority
+    effort_points: int
+    status: CaseStatus
+    location: Location
+    footprint_code: str
+    ward_code: str
+    worker: WorkerRef | None = None
+    pinned: bool = False
+    opened_at: datetime
+    due_at: datetime
+    allocated_at: datetime | None = None
+    age_days: float
+    overdue: bool
+
+
+class Caseload(BaseModel):
+    """Open work in one scope (a footprint, a team or a worker) against the capacity there."""
+
+    scope: Literal["footprint", "team", "worker"]
+    key: str = Field(description="Footprint code, team id or worker id")
+    name: str
+    capacity_points: float
+    load_points: int
+    utilisation: float | None = Field(description="load / capacity; None where there is no capacity")
+    open_cases: int
+    waiting_allocation: int
+    overdue: int
+    ageing: dict[str, int] = Field(description="Open cases by age band: 0-2d, 3-7d, 8-28d, 29d+")
+    cases: list[CaseloadCase] = Field(default_factory=list)
+
+
+class FootprintsClient:
+    """Typed access to Footprints for the other services and the field app's backend."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def locate(self, lat: float, long: float) -> LocateResult:
+        request = self.http.build_request("GET", "/v1/locate", params={"lat": lat, "long": long})
+        return parse(send(self.http, request), LocateResult)
+
+    def upsert_case(self, source_system: str, source_id: str, case: CaseUpsert) -> CasePublic:
+        request = self.http.build_request(
+            "PUT",
+            f"/v1/cases/{source_system}/{source_id}",
+            content=case.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        return parse(send(self.http, request), CasePublic)
+
+    def get_case(self, case_id: UUID | str) -> CasePublic:
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/cases/{case_id}")), CasePublic)
+
+    def get_case_by_source(self, source_system: str, source_id: str) -> CasePublic:
+        request = self.http.build_request("GET", f"/v1/cases/{source_system}/{source_id}")
+        return parse(send(self.http, request), CasePublic)
+
+    def record_progress(self, case_id: UUID | str, progress: CaseProgress) -> CasePublic:
+        request = self.http.build_request(
+            "POST",
+            f"/v1/cases/{case_id}/progress",
+            content=progress.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        return parse(send(self.http, request), CasePublic)
+
+    def my_caseload(self) -> Caseload:
+        """The calling worker's own caseload (the token's subject is the worker's identity)."""
+        return parse(send(self.http, self.http.build_request("GET", "/v1/caseloads/me")), Caseload)
+
+    def worker_caseload(self, worker_id: UUID | str) -> Caseload:
+        request = self.http.build_request("GET", f"/v1/caseloads/workers/{worker_id}")
+        return parse(send(self.http, request), Caseload)
+
+    def team_caseload(self, team_id: UUID | str) -> Caseload:
+        return parse(send(self.http, self.http.build_request("GET", f"/v1/caseloads/teams/{team_id}")), Caseload)
+
+    def footprint_caseload(self, footprint_code: str) -> Caseload:
+        request = self.http.build_request("GET", f"/v1/caseloads/footprints/{footprint_code}")
+        return parse(send(self.http, request), Caseload)
