@@ -66,3 +66,20 @@ def test_damaged_images_are_refused_not_stored(api: httpx.Client) -> None:
     damaged = jpeg_with_gps()[:200]
     response = submit(api, damaged)
     assert response.status_code == 422 and response.json()["code"] == "PhotoUnreadable"
+
+
+def test_iphone_heic_photos_are_accepted_and_cleaned(api: httpx.Client) -> None:
+    image = Image.new("RGB", (64, 32), (20, 160, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (53.0, 32.0, 42.0), 3: "W", 4: (2.0, 37.0, 55.0)})
+    out = io.BytesIO()
+    image.save(out, "HEIF", exif=exif.tobytes())
+    heic = out.getvalue()
+    assert heic[4:12] == b"ftypheic" and b"PhoneMaker" in heic
+
+    created = submit(api, heic)
+    assert created.status_code == 201, created.text
+    stored = api.get(created.json()["photos"][0]["url"])
+    assert stored.content[:3] == b"\xff\xd8\xff"  # re-encoded as JPEG
+    assert b"PhoneMaker" not in stored.content and b"Exif" not in stored.content

@@ -8,9 +8,10 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import shapely
 from shapely import Point, Polygon, prepared
 from shapely.geometry import shape
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 
 EARTH_RADIUS_M = 6_371_008.8
 # Metres per degree of latitude; longitude degrees shrink with cos(latitude).
@@ -42,10 +43,11 @@ class Borough:
         self._origin_lat = geometry.centroid.y
         self._cos = math.cos(math.radians(self._origin_lat))
         # A local equirectangular projection in metres: accurate to well under 1% across a borough.
-        self._metric = transform(self._to_metres, geometry)
+        self._scale = (METRES_PER_DEGREE * self._cos, METRES_PER_DEGREE)
+        self._metric = shapely.transform(geometry, lambda xy: xy * self._scale)
 
-    def _to_metres(self, x, y, z=None):
-        return (x * METRES_PER_DEGREE * self._cos, y * METRES_PER_DEGREE)
+    def _to_metres(self, x: float, y: float) -> tuple[float, float]:
+        return (x * self._scale[0], y * self._scale[1])
 
     def contains(self, lat: float, lon: float) -> bool:
         return self._prepared.covers(Point(lon, lat))
