@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -27,15 +28,20 @@ from tests.support.postgres import create_database, drop_database, find_server  
 from tests.support.server import free_port  # noqa: E402
 
 LOADER = r"""
-import json, sys, time, threading, httpx
+import json, random, sys, time, threading, httpx
 url, seconds, threads, body = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 lat = []
 stop = time.monotonic() + seconds
+def target(rng):
+    # "{lat}"/"{long}" in the URL become random points in the borough, so lookups do not repeat one query.
+    return url.format(lat=rng.uniform(53.47, 53.59), long=rng.uniform(-2.70, -2.45)) if "{lat}" in url else url
 def work():
+    rng = random.Random()
     with httpx.Client(timeout=30) as c:
         while time.monotonic() < stop:
+            u = target(rng)
             t = time.perf_counter()
-            r = c.post(url, content=body, headers={"Content-Type": "application/json"}) if body else c.get(url)
+            r = c.post(u, content=body, headers={"Content-Type": "application/json"}) if body else c.get(u)
             assert r.status_code < 300, r.text
             lat.append(time.perf_counter() - t)
 ts = [threading.Thread(target=work) for _ in range(threads)]
@@ -70,19 +76,15 @@ def load(url: str, seconds: float, threads: int, body: str = "") -> list[float]:
 
 
 def summary(name: str, lat: list[float], seconds: float) -> float:
+    if len(lat) < 2:
+        raise SystemExit(f"{name}: the server answered no successful requests")
     qs = statistics.quantiles(lat, n=100)
     rate = len(lat) / seconds
     print(f"{name:<22} {rate:8.1f} req/s   p50 {qs[49] * 1000:6.2f} ms   p99 {qs[98] * 1000:6.2f} ms")
     return rate
 
 
-def bench_nearby(db_url: str, count: int) -> None:
-    from sqlmodel import Session
-
-    from deal_shared.db import make_engine
-    from report_it.models import Category
-    from report_it.reports import nearby_open_reports
-
+def seed_reports(db_url: str, count: int) -> None:
     rng = random.Random(7)
     with psycopg.connect(db_url.replace("+psycopg", "")) as conn, conn.cursor() as cur:
         codes = [r[0] for r in cur.execute("SELECT code FROM category").fetchall()]
@@ -109,6 +111,16 @@ def bench_nearby(db_url: str, count: int) -> None:
                     )
                 )
         cur.execute("ANALYZE report")
+
+
+def bench_nearby_in_process(db_url: str, count: int) -> None:
+    from sqlmodel import Session
+
+    from deal_shared.db import make_engine
+    from report_it.models import Category
+    from report_it.reports import nearby_open_reports
+
+    rng = random.Random(11)
     engine = make_engine(db_url)
     timings = []
     with Session(engine) as session:
@@ -138,11 +150,14 @@ def main() -> None:
             "REPORT_IT_AUTH__DEV_KEY_PATH": str(ROOT / "var" / "bench-key.json"),
             "REPORT_IT_LOG_LEVEL": "WARNING",
             "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
         from deal_shared.devtoken import ensure_dev_key
 
         ensure_dev_key(ROOT / "var" / "bench-key.json")
         subprocess.run([sys.executable, "-m", "report_it.cli", "setup"], env=env, check=True, cwd=ROOT)
+        if args.nearby_reports:
+            seed_reports(db_url, args.nearby_reports)
         hello_file = ROOT / "var" / "bench_hello.py"
         hello_file.write_text(HELLO)
         p1, p2 = free_port(), free_port()
@@ -160,11 +175,15 @@ def main() -> None:
                 args.seconds,
             )
             print(f"creation / hello-world = {create / base:.2f}")
+            if args.nearby_reports:
+                nearby_url = f"http://127.0.0.1:{p2}/v1/reports/nearby?category=fly_tipping&lat={{lat}}&long={{long}}"
+                nearby = summary("nearby GET", load(nearby_url, args.seconds, args.threads), args.seconds)
+                print(f"nearby over HTTP ({args.nearby_reports:,} reports) / hello-world = {nearby / base:.2f}")
         finally:
             hello.terminate()
             app.terminate()
         if args.nearby_reports:
-            bench_nearby(db_url, args.nearby_reports)
+            bench_nearby_in_process(db_url, args.nearby_reports)
     finally:
         drop_database(admin, name)
         if cluster:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, exc, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import registry
@@ -45,7 +46,32 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    _ping_connections_left_idle(engine)
+    return engine
+
+
+# A connection used within the last few seconds is alive; pinging it on every checkout would add a round trip to
+# every request. One left idle longer (a database restart may have killed it) is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_connections_left_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _stamp(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception:
+            alive = False
+        if not alive:
+            # The pool discards this connection and checks out (or opens) another.
+            raise exc.DisconnectionError("connection went away while idle")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

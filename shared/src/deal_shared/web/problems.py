@@ -8,6 +8,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deal_shared.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem, ServiceError
@@ -90,6 +91,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             request_id=current_request_id(),
         )
         return problem_response(problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is down or restarting: nothing was stored, and the client should try again shortly.
+        log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)[:200]})
+        problem = Problem(
+            type=PROBLEM_TYPE_BASE + "DatabaseUnavailable",
+            title="Service temporarily unavailable",
+            status=503,
+            detail="The service cannot reach its database just now; nothing was saved. Please try again shortly.",
+            code="DatabaseUnavailable",
+            instance=request.url.path,
+            request_id=current_request_id(),
+        )
+        return problem_response(problem, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
