@@ -1,6 +1,8 @@
-"""Report IT served over real HTTP, on each backend under test."""
+"""Report IT served over real HTTP on each backend under test, with a real SMTP server for its e-mails."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -12,11 +14,12 @@ from report_it.categories import seed_categories
 from report_it.config import Settings
 from report_it.db import migrate
 from report_it.main import create_app
+from services.report_it.tests.mailcatcher import MailCatcher, mail_catcher
 from tests.support.server import serve
 
 
 @pytest.fixture(scope="session")
-def report_it_url(database_factory, dev_key, tmp_path_factory):
+def report_it_db(database_factory) -> str:
     url = database_factory("report_it")
     migrate(url)
     engine = make_engine(url)
@@ -24,13 +27,42 @@ def report_it_url(database_factory, dev_key, tmp_path_factory):
         seed_categories(session)
         session.commit()
     engine.dispose()
-    settings = Settings(
-        database_url=url,
-        environment="test",
-        photo_dir=tmp_path_factory.mktemp("photos"),
-        auth=AuthSettings(dev_mode=True, dev_key_path=dev_key),
-    )
-    with serve(create_app(settings)) as base:
+    return url
+
+
+@pytest.fixture(scope="session")
+def smtp(tmp_path_factory):
+    with mail_catcher(tmp_path_factory.mktemp("maildir") / "inbox") as catcher:
+        yield catcher
+
+
+@pytest.fixture(scope="session")
+def make_settings(report_it_db, dev_key, tmp_path_factory, smtp: MailCatcher) -> Callable[..., Settings]:
+    photos = tmp_path_factory.mktemp("photos")
+
+    def make(**overrides) -> Settings:
+        values = {
+            "database_url": report_it_db,
+            "environment": "test",
+            "photo_dir": photos,
+            "auth": AuthSettings(dev_mode=True, dev_key_path=dev_key),
+            "smtp_host": smtp.host,
+            "smtp_port": smtp.port,
+            "delivery_poll_seconds": 0.2,
+            "delivery_backoff_seconds": 0.2,
+            "delivery_backoff_max_seconds": 1.0,
+            # No Footprints runs beside these tests: case syncs wait in the outbox.
+            "footprints_url": "http://127.0.0.1:9",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def report_it_url(make_settings):
+    with serve(create_app(make_settings())) as base:
         yield base
 
 
@@ -38,3 +70,9 @@ def report_it_url(database_factory, dev_key, tmp_path_factory):
 def api(report_it_url):
     with httpx.Client(base_url=report_it_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def staff_headers(token_for) -> dict[str, str]:
+    token = token_for("staff", sub="officer.street", name="Sam Street", department="street_cleansing")
+    return {"Authorization": f"Bearer {token}"}

@@ -221,6 +221,7 @@ class ReportPublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     expected_at: datetime | None
+    duplicate_of: UUID | None = Field(default=None, description="The original, when this report is a duplicate")
 
 
 class ReportPrivate(ReportPublic):
@@ -228,6 +229,8 @@ class ReportPrivate(ReportPublic):
 
     reporter: ReporterContact | None = None
     staff: StaffIdentity | None = None
+    duplicates: list[UUID] = Field(default_factory=list, description="Reports marked as duplicates of this one")
+    timeline: list[ReportUpdatePublic] = Field(default_factory=list, description="Updates, oldest first")
 
 
 class ReportCreated(ReportPrivate):
@@ -236,6 +239,150 @@ class ReportCreated(ReportPrivate):
 
 class NearbyReport(ReportPublic):
     distance_m: float
+
+
+class ActorKind(StrEnum):
+    staff = "staff"
+    reporter = "reporter"
+    service = "service"
+    system = "system"
+
+
+class ReportUpdateCreate(BaseModel):
+    """A staff update: a status change, a public message, an internal note, or any mix of them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: ReportStatus | None = Field(default=None, description="The new status; omit to only add a message")
+    public_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = Field(
+        default=None, description="Shown on the public timeline and sent to the reporter and subscribers"
+    )
+    internal_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = Field(
+        default=None, description="Staff only; never public, never e-mailed"
+    )
+    template_id: UUID | None = Field(default=None, description="A response template: fills public_text and status")
+    duplicate_of: UUID | None = Field(default=None, description="With status=duplicate: the original report")
+
+
+class ReportChange(BaseModel):
+    """Staff correcting a report's category, priority or location; each change is recorded on the timeline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = None
+    priority: Priority | None = None
+    location: Location | None = None
+    public_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+    internal_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: Any = None
+    new: Any = None
+
+
+class ReportUpdatePublic(BaseModel):
+    """One entry of a report's timeline; `internal_note` and the staff identity only for staff."""
+
+    id: UUID
+    report_id: UUID
+    created_at: datetime
+    actor_kind: ActorKind
+    actor_name: str | None = None
+    status_from: ReportStatus | None = None
+    status: ReportStatus | None = None
+    public_text: str | None = None
+    internal_note: str | None = None
+    changes: list[FieldChange] = Field(default_factory=list)
+    photo: PhotoPublic | None = None
+
+
+class NotFixed(BaseModel):
+    """The reporter saying the problem is still there (with their tracking token), within the reopen window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class Support(BaseModel):
+    """ "Me too": a resident adds their support to an existing report, optionally subscribing to its updates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+        ]
+        | None
+    ) = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+
+class SupportResult(BaseModel):
+    report_id: UUID
+    support_count: int
+    subscribed: bool
+
+
+class ResponseTemplateFields(BaseModel):
+    category: str | None = Field(default=None, description="A category code; none means any category")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    status: ReportStatus | None = Field(default=None, description="The status this template usually goes with")
+    active: bool = True
+
+
+class ResponseTemplateCreate(ResponseTemplateFields):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponseTemplateUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)] | None = None
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
+    status: ReportStatus | None = None
+    active: bool | None = None
+
+
+class ResponseTemplatePublic(ResponseTemplateFields):
+    id: UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class Cluster(BaseModel):
+    """A hotspot: open reports of one category close in space and time."""
+
+    category: str
+    report_count: int
+    centre: Location
+    radius_m: float
+    first_reported_at: datetime
+    last_reported_at: datetime
+    report_ids: list[UUID]
+
+
+class CaseEventKind(StrEnum):
+    allocated = "allocated"
+    reallocated = "reallocated"
+    unallocated = "unallocated"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class CaseEvent(BaseModel):
+    """What happened to a report's case in Footprints; `event_id` makes a retry harmless."""
+
+    event_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: CaseEventKind
+    worker_display_name: str | None = None
+    footprint_code: str | None = None
+    note: str | None = None
+    occurred_at: datetime
 
 
 class ReportItClient:
@@ -256,6 +403,26 @@ class ReportItClient:
     def list_reports(self, **filters: str | int | float) -> Page[ReportPublic]:
         request = self.http.build_request("GET", "/v1/reports", params=filters)
         return parse(send(self.http, request), Page[ReportPublic])
+
+    def list_clusters(
+        self, *, category: str | None = None, min_reports: int = 3, since: datetime | None = None
+    ) -> list[Cluster]:
+        params: dict[str, str | int] = {"min_reports": min_reports}
+        if category:
+            params["category"] = category
+        if since:
+            params["since"] = since.isoformat()
+        request = self.http.build_request("GET", "/v1/reports/clusters", params=params)
+        return parse(send(self.http, request), list[Cluster])
+
+    def post_case_event(self, report_id: UUID | str, event: CaseEvent) -> None:
+        request = self.http.build_request(
+            "POST",
+            f"/v1/reports/{report_id}/case-events",
+            content=event.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+        )
+        send(self.http, request)
 
     def create_report(self, report: ReportCreate, *, idempotency_key: str | None = None) -> ReportCreated:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

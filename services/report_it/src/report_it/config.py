@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
@@ -38,3 +38,32 @@ class Settings(ServiceSettings):
 
     sensitive_grid_m: int = Field(default=250, description="Public location of sensitive reports snaps to this grid")
     idempotency_ttl_hours: int = 48
+
+    reopen_days: int = Field(default=28, description="How long after a fix the reporter may say 'not fixed'")
+    retention_months: int = Field(default=24, description="Contact details go this long after a report closes")
+
+    # Clusters ("hotspots"): single-linkage of open reports of one category, see report_it.clusters.
+    cluster_link_m: float = 150.0
+    cluster_link_days: int = 30
+    cluster_default_window_days: int = 90
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "Report IT <report-it@wigan.gov.uk>"
+
+    footprints_url: str = "http://127.0.0.1:8002"
+    service_token: SecretStr | None = None
+
+    # Background delivery of the outbox (e-mail, webhooks, Footprints cases): in the serving process by default;
+    # production may switch it off there and run `report-it worker` instead.
+    run_deliverer: bool = True
+    delivery_poll_seconds: float = 2.0
+    delivery_batch_size: int = 50
+    delivery_max_attempts: int = 12
+    delivery_backoff_seconds: float = 30.0
+    delivery_backoff_max_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0

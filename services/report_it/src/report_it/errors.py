@@ -60,3 +60,31 @@ class UnsupportedPhoto(ServiceError):
 
 class PhotoUnreadable(Unprocessable):
     title = "Photo could not be processed"
+
+
+class IllegalTransition(Conflict):
+    title = "That status change is not allowed"
+
+
+class ReopenWindowClosed(Conflict):
+    title = "Too late to reopen"
+
+
+class NotFixedYet(Conflict):
+    title = "The report is not marked fixed"
+
+
+class InvalidDuplicate(Unprocessable):
+    title = "Not a valid duplicate"
+
+
+class TemplateNotFound(NotFound):
+    title = "Response template not found"
+
+
+class WebhookNotFound(NotFound):
+    title = "Webhook not found"
+
+
+class NothingToUpdate(Unprocessable):
+    title = "The update changes nothing"

@@ -12,10 +12,11 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from report_it.api import categories, photos, reports
+from report_it.api import categories, photos, reports, updates
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.storage import build_storage
+from report_it.webapp import router as webapp_router
 
 SERVICE = "report-it"
 
@@ -46,5 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     app.include_router(categories.router)
     app.include_router(reports.router)
+    app.include_router(updates.router)
     app.include_router(photos.router)
+    app.include_router(webapp_router)
     return app

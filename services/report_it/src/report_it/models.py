@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
@@ -70,6 +70,16 @@ class Report(Table, table=True):
     created_at: datetime = _when()
     updated_at: datetime = _when()
     expected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    fixed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    duplicate_of_id: uuid.UUID | None = Field(default=None, foreign_key="report.id", index=True)
+    # The footprint and ward Footprints placed the report's case in: the "area" of statistics and exports.
+    footprint_code: str | None = Field(default=None, max_length=32)
+    ward_code: str | None = Field(default=None, max_length=32)
+    # Bumped on every change Footprints must hear of; its case upsert ignores older versions.
+    case_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Photo(Table, table=True):
@@ -96,3 +106,91 @@ class IdempotencyRecord(Table, table=True):
     status_code: int | None = None
     response_body: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
     created_at: datetime = _when(index=True)
+
+
+class ReportUpdate(Table, table=True):
+    """One entry of a report's timeline: who, when, what changed, what the public and staff were told."""
+
+    __tablename__ = "report_update"
+    __table_args__ = (Index("ix_report_update_report", "report_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    report_id: uuid.UUID = Field(foreign_key="report.id")
+    created_at: datetime = _when()
+    actor_kind: str = Field(max_length=16)
+    actor_subject: str | None = Field(default=None, max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)
+    actor_department: str | None = Field(default=None, max_length=120)
+    status_from: str | None = Field(default=None, max_length=32)
+    status_to: str | None = Field(default=None, max_length=32)
+    public_text: str | None = Field(default=None, sa_type=Text)
+    internal_note: str | None = Field(default=None, sa_type=Text)
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
+    photo_id: uuid.UUID | None = Field(default=None, foreign_key="photo.id")
+    template_id: uuid.UUID | None = Field(default=None)
+    # Footprints' case event id: the same event delivered twice is recorded once.
+    event_id: str | None = Field(default=None, max_length=200, unique=True)
+
+
+class Subscription(Table, table=True):
+    """Someone who asked for a report's updates by e-mail (a "me too", or a subscriber)."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("report_id", "email"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    report_id: uuid.UUID = Field(foreign_key="report.id", index=True)
+    email: str = Field(max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _when()
+
+
+class ResponseTemplate(Table, table=True):
+    """A saved text staff pick for common updates; admins manage them per category."""
+
+    __tablename__ = "response_template"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    category_code: str | None = Field(
+        default=None, sa_column=Column(String(64), ForeignKey("category.code"), nullable=True, index=True)
+    )
+    title: str = Field(max_length=120)
+    text: str = Field(sa_type=Text)
+    status: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Webhook(Table, table=True):
+    """A machine subscriber: a URL told of new and changed reports matching its filters, signed with its secret."""
+
+    __tablename__ = "webhook"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    description: str = Field(default="", max_length=300)
+    categories: list[str] = Field(default_factory=list, sa_type=JSONType)
+    bbox: list[float] | None = Field(default=None, sa_type=JSONType)
+    active: bool = True
+    created_by: str = Field(max_length=200)
+    created_at: datetime = _when()
+
+
+class OutboxMessage(Table, table=True):
+    """Something to deliver after the transaction that caused it commits: an e-mail, a webhook, a case sync."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "state", "next_attempt_at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    kind: str = Field(max_length=16)
+    report_id: uuid.UUID | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    state: str = Field(default="pending", max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = _when()
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _when()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

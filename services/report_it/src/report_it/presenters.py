@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from deal_shared.report_it import (
+    FieldChange,
     Location,
     PhotoPublic,
     ReporterContact,
     ReportPrivate,
     ReportPublic,
     ReportStatus,
+    ReportUpdatePublic,
     StaffIdentity,
     status_group,
 )
-from report_it.models import Category, Photo, Report
+from report_it.models import Category, Photo, Report, ReportUpdate
 from report_it.visibility import Viewer, coarsen
 
 
@@ -52,6 +54,7 @@ def _public_fields(
         "created_at": report.created_at,
         "updated_at": report.updated_at,
         "expected_at": report.expected_at,
+        "duplicate_of": report.duplicate_of_id,
     }
 
 
@@ -83,3 +86,31 @@ def to_private(
             else None
         )
     return ReportPrivate(**fields)
+
+
+def update_public(
+    update: ReportUpdate, category: Category, photo: Photo | None, viewer: Viewer, *, base_url: str
+) -> ReportUpdatePublic:
+    """Staff (who may see the report) get everything; everyone else the public parts only."""
+    staff = viewer.is_staff
+    changes = [FieldChange.model_validate(c) for c in update.changes]
+    if not staff:
+        # Where a report moved, and staff-side links, are not the public's business for sensitive reports.
+        changes = [
+            FieldChange(field=c.field) if c.field == "location" and category.sensitive else c
+            for c in changes
+            if c.field != "duplicates"
+        ]
+    return ReportUpdatePublic(
+        id=update.id,
+        report_id=update.report_id,
+        created_at=update.created_at,
+        actor_kind=update.actor_kind,
+        actor_name=update.actor_name if staff else None,
+        status_from=update.status_from,
+        status=update.status_to,
+        public_text=update.public_text,
+        internal_note=update.internal_note if staff else None,
+        changes=changes,
+        photo=photo_public(photo, base_url) if photo is not None and (staff or not category.sensitive) else None,
+    )

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from deal_shared.pagination import Page
 from deal_shared.report_it import NearbyReport, ReportCreated, ReportPrivate, ReportPublic
-from report_it import presenters, reports
+from report_it import duplicates, outbox, presenters, reports
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
 from report_it.api.listing import ListQueryDep, encode_cursor
 from report_it.api.submission import PhotoUploadsDep, SubmissionDep
+from report_it.api.updates import timeline_of
 from report_it.categories import get_category
 from report_it.config import Settings
 from report_it.db import SessionDep
@@ -100,6 +101,7 @@ def create_report(
                 headers={"Idempotent-Replayed": "true", "Location": f"/v1/reports/{replay.body['id']}"},
             )
     report, token = reports.create_report(session, new=new, viewer=viewer)
+    outbox.on_created(session, report=report, category=new.category)
     photos = attach_photos(
         session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report
     )
@@ -203,7 +205,10 @@ def get_report(
 ) -> ReportPrivate:
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     photos = reports.photos_by_report(session, [report.id])[report.id]
-    return presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
+    detail = presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
+    detail.duplicates = [d.id for d in duplicates.duplicates_of(session, report)]
+    detail.timeline = timeline_of(session, report, category, viewer, base)
+    return detail
 
 
 @router.post(

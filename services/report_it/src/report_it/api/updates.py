@@ -1,0 +1,165 @@
+"""/v1/reports/{id}/updates and friends: staff updates, the public timeline, "not fixed" and "me too"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
+
+from deal_shared.auth import StaffPrincipal
+from deal_shared.errors import ValidationFailed
+from deal_shared.report_it import NotFixed, ReportUpdateCreate, ReportUpdatePublic, Support, SupportResult
+from report_it import lifecycle, presenters, reports, support, updates
+from report_it.api.deps import BaseUrlDep, SettingsDep, StorageDep, ViewerDep
+from report_it.api.submission import MAX_JSON_BYTES, UnsupportedMediaType, _read_limited, parse_model
+from report_it.db import SessionDep
+from report_it.errors import ReportNotFound
+from report_it.lifecycle import Actor
+from report_it.models import Photo
+from report_it.photos import clean_photo
+from report_it.report_photos import attach_photos
+
+router = APIRouter(prefix="/v1/reports", tags=["updates"])
+
+# Staff photos of the work come on top of the reporter's own.
+_EXTRA_STAFF_PHOTOS = 6
+
+
+@dataclass(frozen=True)
+class UpdateSubmission:
+    update: ReportUpdateCreate
+    photo: bytes | None
+
+
+async def read_update(request: Request, settings: SettingsDep) -> UpdateSubmission:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form(max_files=2, max_fields=5, max_part_size=MAX_JSON_BYTES)
+        raw = form.get("update")
+        if not isinstance(raw, str):
+            raise ValidationFailed(
+                "A multipart update needs an 'update' part holding the update as JSON.",
+                errors=[{"field": "body.update", "reason": "is required"}],
+            )
+        files = [f for f in form.getlist("photo") + form.getlist("photos") if isinstance(f, UploadFile)]
+        if len(files) > 1:
+            raise ValidationFailed(
+                "An update carries at most one photo.", errors=[{"field": "body.photo", "reason": "one only"}]
+            )
+        photo = await _read_limited(files[0], settings.max_photo_bytes) if files else None
+        return UpdateSubmission(update=parse_model(ReportUpdateCreate, raw, prefix=("body", "update")), photo=photo)
+    if content_type in ("application/json", ""):
+        body = await request.body()
+        if not body or len(body) > MAX_JSON_BYTES:
+            raise ValidationFailed(
+                "Send the update as a JSON object.", errors=[{"field": "body", "reason": "is required"}]
+            )
+        return UpdateSubmission(update=parse_model(ReportUpdateCreate, body), photo=None)
+    raise UnsupportedMediaType("Send the update as application/json, or multipart/form-data with an 'update' part.")
+
+
+def timeline_of(session, report, category, viewer, base: str) -> list[ReportUpdatePublic]:
+    rows = lifecycle.timeline(session, report)
+    photo_ids = [u.photo_id for u in rows if u.photo_id]
+    photos = {p.id: p for p in (session.get(Photo, pid) for pid in photo_ids) if p is not None}
+    return [
+        presenters.update_public(u, category, photos.get(u.photo_id) if u.photo_id else None, viewer, base_url=base)
+        for u in rows
+    ]
+
+
+@router.post(
+    "/{report_id}/updates",
+    status_code=201,
+    response_model=ReportUpdatePublic,
+    summary="Staff: change a report's status and/or add a public text, internal note or one photo",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ReportUpdateCreate"}},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["update"],
+                        "properties": {
+                            "update": {"type": "string", "description": "The ReportUpdateCreate object as JSON"},
+                            "photo": {"type": "string", "format": "binary"},
+                        },
+                    }
+                },
+            },
+        }
+    },
+)
+def post_update(
+    report_id: UUID,
+    submission: Annotated[UpdateSubmission, Depends(read_update)],
+    principal: StaffPrincipal,
+    session: SessionDep,
+    viewer: ViewerDep,
+    storage: StorageDep,
+    settings: SettingsDep,
+    base: BaseUrlDep,
+) -> ReportUpdatePublic:
+    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    photo = None
+    if submission.photo is not None:
+        cleaned = clean_photo(
+            submission.photo,
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            max_edge=settings.photo_max_edge,
+            thumbnail_edge=settings.thumbnail_edge,
+        )
+        attached = attach_photos(
+            session,
+            report=report,
+            photos=[cleaned],
+            storage=storage,
+            limit=settings.max_photos_per_report + _EXTRA_STAFF_PHOTOS,
+        )
+        photo = next(p for p in attached if p.sha256 == cleaned.source_sha256)
+    update = updates.staff_update(
+        session, report=report, actor=Actor.of(principal), data=submission.update, photo=photo, viewer=viewer
+    )
+    return presenters.update_public(update, category, photo, viewer, base_url=base)
+
+
+@router.get(
+    "/{report_id}/updates", response_model=list[ReportUpdatePublic], summary="A report's timeline, oldest first"
+)
+def get_updates(report_id: UUID, session: SessionDep, viewer: ViewerDep, base: BaseUrlDep) -> list[ReportUpdatePublic]:
+    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    return timeline_of(session, report, category, viewer, base)
+
+
+@router.post(
+    "/{report_id}/not-fixed",
+    status_code=201,
+    response_model=ReportUpdatePublic,
+    summary="The reporter (X-Tracking-Token) says a fixed problem is still there: reopens it",
+)
+def post_not_fixed(
+    report_id: UUID, body: NotFixed, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
+) -> ReportUpdatePublic:
+    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    if not viewer.holds_tracking_token(report):
+        raise ReportNotFound(
+            f"There is no report {report_id} you reported; send its tracking token.", report_id=str(report_id)
+        )
+    update = updates.not_fixed(session, report=report, text=body.text, reopen_days=settings.reopen_days)
+    return presenters.update_public(update, category, None, viewer, base_url=base)
+
+
+@router.post(
+    "/{report_id}/support",
+    response_model=SupportResult,
+    summary="'Me too': add your support to a report instead of reporting it again; with an e-mail, get its updates",
+)
+def post_support(report_id: UUID, body: Support, session: SessionDep, viewer: ViewerDep) -> SupportResult:
+    report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    return support.add_support(session, report=report, email=body.email, name=body.name)
