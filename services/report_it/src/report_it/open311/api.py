@@ -1,0 +1,9 @@
+"""Every Open311 route: GeoReport v2 under /open311/v2, and the admins' API keys under /v1."""
+
+from fastapi import APIRouter
+
+from report_it.open311 import keys_api, v2
+
+router = APIRouter()
+router.include_router(v2.router)
+router.include_router(keys_api.router)

@@ -1,0 +1,57 @@
+"""/v1/open311/api-keys: admins create, list and revoke the keys third-party clients submit with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field, StringConstraints
+
+from deal_shared.auth import AdminPrincipal
+from report_it.db import SessionDep
+from report_it.open311 import keys
+from report_it.open311.models import ApiKey
+
+router = APIRouter(prefix="/v1/open311/api-keys", tags=["open311"])
+
+
+class ApiKeyCreate(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)] = Field(
+        description="Who uses it, e.g. 'council website' or 'FixMyStreet'"
+    )
+
+
+class ApiKeyPublic(BaseModel):
+    id: UUID
+    name: str
+    key_prefix: str = Field(description="The key's first characters, to tell keys apart")
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="Secret: shown only now; give it to the client and do not store it elsewhere")
+
+
+def _public(row: ApiKey) -> ApiKeyPublic:
+    return ApiKeyPublic.model_validate(row, from_attributes=True)
+
+
+@router.post("", response_model=ApiKeyCreated, status_code=201, summary="Create an API key (admin)")
+def create_key(data: ApiKeyCreate, session: SessionDep, admin: AdminPrincipal) -> ApiKeyCreated:
+    row, key = keys.create_key(session, name=data.name, created_by=admin.subject)
+    return ApiKeyCreated(**_public(row).model_dump(), key=key)
+
+
+@router.get("", response_model=list[ApiKeyPublic], summary="List API keys, revoked ones included (admin)")
+def list_keys(session: SessionDep, _admin: AdminPrincipal) -> list[ApiKeyPublic]:
+    return [_public(row) for row in keys.list_keys(session)]
+
+
+@router.delete("/{key_id}", status_code=204, summary="Revoke an API key at once (admin)")
+def revoke_key(key_id: UUID, session: SessionDep, _admin: AdminPrincipal) -> Response:
+    keys.revoke_key(session, key_id=key_id)
+    return Response(status_code=204)

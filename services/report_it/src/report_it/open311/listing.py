@@ -1,0 +1,148 @@
+"""GET requests: reports of exposed categories, through the same listing and privacy rules as /v1."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import Session, col, select
+
+from deal_shared.db import utcnow
+from deal_shared.report_it import OPEN_STATUSES, ReportStatus
+from report_it import presenters
+from report_it.models import Category, Report
+from report_it.open311.config import Open311Settings
+from report_it.open311.formats import w3c
+from report_it.open311.models import Submission
+from report_it.open311.params import Params, bad
+from report_it.open311.services import exposed_category
+from report_it.open311.submit import find_report
+from report_it.reports import ReportFilters, list_reports, photos_by_report
+from report_it.visibility import Viewer
+
+MAX_IDS = 200
+# Walking pages re-reads the ones before; past this a client should narrow the dates instead.
+MAX_OFFSET = 10_000
+_CLOSED = [s for s in ReportStatus if s not in OPEN_STATUSES]
+_NOTES = {
+    ReportStatus.submitted: "Received",
+    ReportStatus.acknowledged: "Received and checked",
+    ReportStatus.allocated: "Passed to the team that deals with it",
+    ReportStatus.in_progress: "Work is in progress",
+    ReportStatus.action_scheduled: "Work is scheduled",
+    ReportStatus.fixed: "Fixed",
+    ReportStatus.not_council_responsibility: "Not the council's responsibility",
+    ReportStatus.duplicate: "Already reported",
+    ReportStatus.no_further_action: "No further action",
+    ReportStatus.unable_to_locate: "Could not be found",
+    ReportStatus.cancelled: "Cancelled",
+}
+
+
+def open311_status(status: str) -> str:
+    return "open" if ReportStatus(status) in OPEN_STATUSES else "closed"
+
+
+def _statuses(params: Params) -> list[ReportStatus] | None:
+    chosen: list[ReportStatus] = []
+    for value in params.csv("status") or []:
+        if value.lower() == "open":
+            chosen += sorted(OPEN_STATUSES)
+        elif value.lower() == "closed":
+            chosen += _CLOSED
+        else:
+            raise bad("status", f"{value!r} is not a status; use open or closed")
+    return chosen or None
+
+
+def reports_by_ids(session: Session, ids: Sequence[str], exposed: dict[str, Category]) -> list[Report]:
+    """The requests named, in the order asked; unknown and unexposed ones are simply absent."""
+    if len(ids) > MAX_IDS:
+        raise bad("service_request_id", f"at most {MAX_IDS} ids at once")
+    found: dict[UUID, Report] = {}
+    for service_request_id in ids:
+        report = find_report(session, service_request_id)
+        if report is not None and report.category_code in exposed:
+            found.setdefault(report.id, report)
+    return list(found.values())
+
+
+def search(
+    session: Session, *, params: Params, exposed: dict[str, Category], settings: Open311Settings
+) -> list[Report]:
+    codes = params.csv("service_code")
+    for code in codes or []:
+        exposed_category(session, code)
+    start, end = params.datetime("start_date"), params.datetime("end_date")
+    updated_after = params.datetime("updated_after")
+    if start and end and end < start:
+        raise bad("end_date", "must not be before start_date")
+    if start is None and end is None and updated_after is None:
+        start = utcnow() - timedelta(days=settings.default_window_days)
+    page_size = params.integer("page_size", default=settings.default_page_size, low=1, high=settings.max_page_size)
+    page = params.integer("page", default=1, low=1, high=MAX_OFFSET)
+    if (page - 1) * page_size > MAX_OFFSET:
+        raise bad("page", f"pages reach {MAX_OFFSET:,} requests at most; narrow start_date and end_date instead")
+    filters = ReportFilters(
+        categories=codes,
+        statuses=_statuses(params),
+        created_from=start,
+        # end_date is inclusive in Open311; our filter is "before", so take the next second.
+        created_to=end + timedelta(seconds=1) if end else None,
+        updated_after=updated_after,
+    )
+    rows = list_reports(session, filters=filters, allowed_categories=list(exposed), limit=page * page_size, after=None)
+    return rows[(page - 1) * page_size : page * page_size]
+
+
+def submissions_by_report(session: Session, report_ids: Sequence[UUID]) -> dict[UUID, Submission]:
+    if not report_ids:
+        return {}
+    query = select(Submission).where(col(Submission.report_id).in_(report_ids))
+    return {s.report_id: s for s in session.exec(query)}
+
+
+def present(
+    session: Session,
+    reports: Sequence[Report],
+    exposed: dict[str, Category],
+    *,
+    settings: Open311Settings,
+    base_url: str,
+    grid_m: int,
+) -> list[dict[str, Any]]:
+    """Public views only (an anonymous viewer): never contact details, whoever asks."""
+    ids = [r.id for r in reports]
+    photos = photos_by_report(session, ids)
+    submissions = submissions_by_report(session, ids)
+    public_viewer = Viewer()
+    out = []
+    for report in reports:
+        view = presenters.to_public(
+            report, exposed[report.category_code], photos[report.id], public_viewer, base_url=base_url, grid_m=grid_m
+        )
+        links = submissions[report.id].media_urls if report.id in submissions else []
+        out.append(
+            {
+                "service_request_id": str(view.id),
+                "status": open311_status(view.status),
+                "status_notes": _NOTES.get(view.status),
+                "service_name": view.category_name,
+                "service_code": view.category,
+                "description": view.description,
+                "agency_responsible": settings.agency_responsible,
+                "service_notice": f"Our reference: {view.reference}",
+                "requested_datetime": w3c(view.created_at),
+                "updated_datetime": w3c(view.updated_at),
+                "expected_datetime": w3c(view.expected_at),
+                "address": view.address,
+                "address_id": None,
+                "zipcode": None,
+                "lat": view.location.lat,
+                "long": view.location.long,
+                "media_url": view.photos[0].url if view.photos else (links[0] if links else None),
+            }
+        )
+    return out
