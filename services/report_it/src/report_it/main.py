@@ -15,6 +15,7 @@ from deal_shared.web.logging import configure_logging
 from report_it.api import categories, photos, reports, updates
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
+from report_it.open311 import api as open311_api
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
 
@@ -49,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(updates.router)
     app.include_router(photos.router)
+    app.include_router(open311_api.router)
     app.include_router(webapp_router)
     return app
