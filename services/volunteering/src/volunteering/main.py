@@ -9,10 +9,15 @@ from fastapi import FastAPI
 
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
+from deal_shared.footprints import FootprintsClient
+from deal_shared.http import service_http_client
+from deal_shared.report_it import ReportItClient
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from volunteering.api import bookings, calendar, catalogue, reports, staff, suggestions
 from volunteering.config import Settings
 from volunteering.db import ALEMBIC_INI
+from volunteering.locating import FootprintFiller, Locator
 
 SERVICE = "volunteering"
 
@@ -23,15 +28,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         chosen = settings or Settings()
         configure_logging(SERVICE, chosen.log_level)
         engine = make_engine(chosen.database_url)
+        # locate and the public hotspots need no token; short timeouts keep a slow peer from holding requests.
+        footprints_http = service_http_client(chosen.footprints_url, timeout=3.0)
+        report_it_http = service_http_client(chosen.report_it_url, timeout=10.0)
+        locator = Locator(FootprintsClient(footprints_http), ttl_seconds=chosen.footprint_cache_seconds)
+        filler = FootprintFiller(engine, locator, interval=chosen.footprint_retry_seconds)
         app.state.settings = chosen
         app.state.engine = engine
+        app.state.locator = locator
+        app.state.filler = filler
+        app.state.report_it = ReportItClient(report_it_http)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        if chosen.run_background:
+            filler.start()
         try:
             yield
         finally:
+            if chosen.run_background:
+                filler.stop()
+            footprints_http.close()
+            report_it_http.close()
             engine.dispose()
 
-    app = FastAPI(title="Volunteering", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Volunteering",
+        version="1.0.0",
+        summary="Council staff's volunteering days: find, book, approve, count.",
+        lifespan=lifespan,
+    )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    for module in (staff, catalogue, bookings, calendar, reports, suggestions):
+        app.include_router(module.router)
     return app

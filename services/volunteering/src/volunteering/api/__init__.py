@@ -1,0 +1,1 @@
+"""Volunteering's HTTP API, one router per area."""

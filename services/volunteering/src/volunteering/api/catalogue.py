@@ -1,0 +1,70 @@
+"""/v1/organisations and /v1/opportunities: publishing and finding places to volunteer."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from deal_shared.auth import StaffPrincipal
+from deal_shared.volunteering import OpportunityCreate, OpportunityPublic, OrganisationCreate, OrganisationPublic
+from volunteering import catalogue, presenters
+from volunteering.api.deps import LocatorDep, NowDep, OrganiserPrincipal
+from volunteering.db import SessionDep
+
+router = APIRouter(tags=["opportunities"])
+
+
+@router.post("/v1/organisations", status_code=201, response_model=OrganisationPublic)
+def create_organisation(
+    body: OrganisationCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
+) -> OrganisationPublic:
+    organisation = catalogue.create_organisation(session, locator, body=body, by=principal.subject)
+    return presenters.organisation_public(organisation)
+
+
+@router.get("/v1/organisations", response_model=list[OrganisationPublic])
+def list_organisations(session: SessionDep, _: StaffPrincipal) -> list[OrganisationPublic]:
+    return [presenters.organisation_public(o) for o in catalogue.list_organisations(session)]
+
+
+@router.get("/v1/organisations/{organisation_id}", response_model=OrganisationPublic)
+def get_organisation(organisation_id: UUID, session: SessionDep, _: StaffPrincipal) -> OrganisationPublic:
+    return presenters.organisation_public(catalogue.get_organisation(session, organisation_id))
+
+
+@router.post("/v1/opportunities", status_code=201, response_model=OpportunityPublic)
+def create_opportunity(
+    body: OpportunityCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
+) -> OpportunityPublic:
+    opportunity = catalogue.create_opportunity(session, locator, body=body, by=principal.subject)
+    return presenters.opportunities_public(session, [opportunity])[0]
+
+
+@router.get("/v1/opportunities", response_model=list[OpportunityPublic], summary="Browse and filter opportunities")
+def list_opportunities(
+    session: SessionDep,
+    _: StaffPrincipal,
+    now: NowDep,
+    on: date | None = Query(default=None, alias="date", description="On this day (flexible ones included)"),
+    footprint: str | None = Query(default=None, max_length=64, description="A footprint code"),
+    skill: str | None = Query(default=None, max_length=64),
+    min_places_left: int | None = Query(default=None, ge=0, le=1000),
+    include_past: bool = False,
+) -> list[OpportunityPublic]:
+    found = catalogue.find_opportunities(
+        session,
+        on=on,
+        footprint=footprint,
+        skill=skill,
+        min_places_left=min_places_left,
+        include_past=include_past,
+        now=now,
+    )
+    return presenters.opportunities_public(session, found)
+
+
+@router.get("/v1/opportunities/{opportunity_id}", response_model=OpportunityPublic)
+def get_opportunity(opportunity_id: UUID, session: SessionDep, _: StaffPrincipal) -> OpportunityPublic:
+    return presenters.opportunities_public(session, [catalogue.get_opportunity(session, opportunity_id)])[0]

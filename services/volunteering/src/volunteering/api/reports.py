@@ -1,0 +1,96 @@
+"""/v1/reports and /v1/open-data: time given, uptake, entitlement left, CSV and the suppressed public table."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from deal_shared.auth import Role, StaffPrincipal
+from deal_shared.volunteering import Entitlement, GroupBy, Summary, Uptake
+from volunteering import ledger, presenters, reporting, staff
+from volunteering.api.deps import ReportsPrincipal, SettingsDep
+from volunteering.api.staff import LeaveYearQuery, year_or_current
+from volunteering.db import SessionDep
+
+router = APIRouter(tags=["reports"])
+CSV = "text/csv; charset=utf-8"
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(body, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/v1/reports/summary", response_model=Summary, summary="Days and hours given, grouped")
+def summary(
+    session: SessionDep,
+    _: ReportsPrincipal,
+    settings: SettingsDep,
+    group_by: GroupBy = GroupBy.directorate,
+    leave_year: int | None = LeaveYearQuery,
+) -> Summary:
+    year = year_or_current(settings, leave_year)
+    return reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
+
+
+@router.get("/v1/reports/summary.csv", response_class=Response, summary="The summary as CSV")
+def summary_csv(
+    session: SessionDep,
+    _: ReportsPrincipal,
+    settings: SettingsDep,
+    group_by: GroupBy = GroupBy.directorate,
+    leave_year: int | None = LeaveYearQuery,
+) -> Response:
+    year = year_or_current(settings, leave_year)
+    report = reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
+    return _csv(reporting.summary_csv(report), f"volunteering-{year.start_year}-{group_by.value}.csv")
+
+
+@router.get("/v1/reports/uptake", response_model=Uptake, summary="Share of staff who used any of their days")
+def uptake(
+    session: SessionDep, _: ReportsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
+) -> Uptake:
+    return reporting.uptake(session, settings, start_year=year_or_current(settings, leave_year).start_year)
+
+
+def _entitlements(session, principal, settings, leave_year: int | None) -> list[Entitlement]:
+    year = year_or_current(settings, leave_year)
+    manager = None if principal.has_any(Role.admin) else principal.subject
+    return [
+        presenters.entitlement_public(profile, ledger.entitlement(session, settings, profile, year), settings)
+        for profile in staff.list_profiles(session, line_manager=manager)
+    ]
+
+
+@router.get("/v1/reports/entitlements", response_model=list[Entitlement], summary="Left per person (your reports)")
+def entitlements(
+    session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
+) -> list[Entitlement]:
+    return _entitlements(session, principal, settings, leave_year)
+
+
+@router.get("/v1/reports/entitlements.csv", response_class=Response)
+def entitlements_csv(
+    session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
+) -> Response:
+    rows = _entitlements(session, principal, settings, leave_year)
+    body = reporting.entitlements_csv(rows)
+    label = rows[0].leave_year if rows else year_or_current(settings, leave_year).start_year
+    return _csv(body, f"volunteering-entitlements-{label}.csv")
+
+
+@router.get(
+    "/v1/open-data/volunteering.csv",
+    response_class=Response,
+    summary="Open data: aggregate time given, small numbers suppressed (no sign-in)",
+)
+def open_data(
+    session: SessionDep,
+    settings: SettingsDep,
+    group_by: GroupBy = Query(default=GroupBy.footprint, description="team is not published: too fine-grained"),
+    leave_year: int | None = LeaveYearQuery,
+) -> Response:
+    if group_by is GroupBy.team:
+        group_by = GroupBy.directorate
+    year = year_or_current(settings, leave_year)
+    report = reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
+    body = reporting.open_data_csv(report, year_label=year.label, min_count=settings.open_data_min_count)
+    return _csv(body, f"wigan-staff-volunteering-{year.start_year}-{group_by.value}.csv")

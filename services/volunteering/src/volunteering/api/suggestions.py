@@ -1,0 +1,34 @@
+"""/v1/suggestions: community clean-ups proposed from Report IT's hotspots, for an organiser to publish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query
+
+from deal_shared.volunteering import OpportunitySuggestion
+from volunteering import suggestions
+from volunteering.api.deps import LocatorDep, OrganiserPrincipal, ReportItDep, SettingsDep
+from volunteering.db import SessionDep
+
+router = APIRouter(tags=["suggestions"])
+
+
+@router.get("/v1/suggestions", response_model=list[OpportunitySuggestion])
+def list_suggestions(
+    session: SessionDep,
+    _: OrganiserPrincipal,
+    settings: SettingsDep,
+    report_it: ReportItDep,
+    locator: LocatorDep,
+    since: datetime | None = Query(default=None, description="Only hotspots with reports since then"),
+    min_reports: int | None = Query(default=None, ge=2, le=1000),
+) -> list[OpportunitySuggestion]:
+    return suggestions.suggest(
+        session,
+        report_it,
+        locator,
+        categories=settings.suggestion_categories,
+        min_reports=min_reports or settings.suggestion_min_reports,
+        since=since,
+    )
