@@ -58,6 +58,8 @@ def on_update(session: Session, *, report: Report, category: Category, update: R
 
 def _case_needs_sync(report: Report, update: ReportUpdate) -> bool:
     """Footprints hears of a report once it is acknowledged, then of every change to what its case carries."""
+    if update.event_id is not None:
+        return False  # the change came from Footprints itself
     if update.status_to == ReportStatus.acknowledged and report.case_version == 0:
         return True
     if report.case_version == 0:

@@ -6,19 +6,28 @@ from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from starlette.datastructures import UploadFile
 
-from deal_shared.auth import StaffPrincipal
+from deal_shared.auth import Principal, Role, StaffPrincipal, require_roles
 from deal_shared.errors import ValidationFailed
-from deal_shared.report_it import NotFixed, ReportUpdateCreate, ReportUpdatePublic, Support, SupportResult
-from report_it import lifecycle, presenters, reports, support, updates
-from report_it.api.deps import BaseUrlDep, SettingsDep, StorageDep, ViewerDep
+from deal_shared.report_it import (
+    ActorKind,
+    CaseEvent,
+    NotFixed,
+    ReportChange,
+    ReportUpdateCreate,
+    ReportUpdatePublic,
+    Support,
+    SupportResult,
+)
+from report_it import case_events, corrections, lifecycle, presenters, reports, support, updates
+from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
 from report_it.api.submission import MAX_JSON_BYTES, UnsupportedMediaType, _read_limited, parse_model
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
 from report_it.lifecycle import Actor
-from report_it.models import Photo
+from report_it.models import Photo, Report
 from report_it.photos import clean_photo
 from report_it.report_photos import attach_photos
 
@@ -163,3 +172,46 @@ def post_not_fixed(
 def post_support(report_id: UUID, body: Support, session: SessionDep, viewer: ViewerDep) -> SupportResult:
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     return support.add_support(session, report=report, email=body.email, name=body.name)
+
+
+@router.patch(
+    "/{report_id}",
+    response_model=ReportUpdatePublic,
+    summary="Staff: correct a report's category (and so its team), priority or location; each change is recorded",
+)
+def patch_report(
+    report_id: UUID,
+    change: ReportChange,
+    principal: StaffPrincipal,
+    session: SessionDep,
+    viewer: ViewerDep,
+    borough: BoroughDep,
+    base: BaseUrlDep,
+) -> ReportUpdatePublic:
+    report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    update = corrections.change_report(
+        session, report=report, change=change, actor=Actor.of(principal), viewer=viewer, borough=borough
+    )
+    category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)[1]
+    return presenters.update_public(update, category, None, viewer, base_url=base)
+
+
+@router.post(
+    "/{report_id}/case-events",
+    status_code=204,
+    response_class=Response,
+    summary="Footprints (role service): what happened to the report's case; the same event_id is applied once",
+)
+def post_case_event(
+    report_id: UUID,
+    event: CaseEvent,
+    principal: Annotated[Principal, Depends(require_roles(Role.service))],
+    session: SessionDep,
+) -> Response:
+    report = session.get(Report, report_id)
+    if report is None:
+        raise ReportNotFound(f"There is no report {report_id}.", report_id=str(report_id))
+    case_events.record_case_event(
+        session, report=report, event=event, actor=Actor.of(principal, kind=ActorKind.service)
+    )
+    return Response(status_code=204)
