@@ -65,9 +65,10 @@ def upgrade() -> None:
         "open311_update_receipt",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("api_key_id", sa.Uuid(), nullable=False),
-        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("update_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
         sa.Column("report_id", sa.Uuid(), nullable=False),
         sa.Column("report_update_id", sa.Uuid(), nullable=True),
+        sa.Column("media_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
         sa.Column("created_at", deal_shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["api_key_id"], ["open311_api_key.id"], name=op.f("fk_open311_update_receipt_api_key_id_open311_api_key")

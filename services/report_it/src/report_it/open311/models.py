@@ -55,8 +55,10 @@ class UpdateReceipt(Table, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     api_key_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("open311_api_key.id"), nullable=False))
-    update_id: str = Field(max_length=200)
+    update_id: str | None = Field(default=None, max_length=200)
     report_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("report.id"), nullable=False, index=True))
     # The timeline entry it became (a plain id: the timeline is the lifecycle's table).
     report_update_id: uuid.UUID | None = Field(default=None)
+    # A link as the client sent it: never fetched by the server.
+    media_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

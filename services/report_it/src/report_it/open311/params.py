@@ -16,12 +16,19 @@ from report_it.open311.errors import InvalidParameter
 MAX_BODY_BYTES = 256 * 1024
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 _SPACED_ZONE = re.compile(r"(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def normalise(text: str) -> str:
-    """CRLF and lone CR become LF, so the same text from any platform is stored alike."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    """CRLF and lone CR become LF, so the same text from any platform is stored alike; control characters go
+    (PostgreSQL refuses NUL in text, and XML 1.0 cannot carry the rest)."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def is_clean(value: str) -> bool:
+    """An id from a path can be looked up: no control characters, which no id of ours contains."""
+    return _CONTROL.search(value) is None and len(value) <= 200
 
 
 def bad(field: str, reason: str) -> InvalidParameter:

@@ -11,6 +11,7 @@ from report_it.categories import list_categories
 from report_it.models import Category
 from report_it.open311.config import Open311Settings
 from report_it.open311.errors import UnknownService
+from report_it.open311.params import is_clean
 from report_it.reports import questions_of
 
 
@@ -24,7 +25,7 @@ def exposed_categories(session: Session) -> dict[str, Category]:
 
 
 def exposed_category(session: Session, code: str) -> Category:
-    category = session.get(Category, code)
+    category = session.get(Category, code) if is_clean(code) else None
     if category is None or not is_exposed(category):
         raise UnknownService(f"There is no service with service_code {code!r}.", service_code=code)
     return category

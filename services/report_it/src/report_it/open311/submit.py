@@ -18,7 +18,7 @@ from report_it.errors import InvalidAnswers
 from report_it.models import Category, Report
 from report_it.open311.errors import InvalidParameter
 from report_it.open311.models import Submission
-from report_it.open311.params import Params, bad
+from report_it.open311.params import Params, bad, is_clean
 from report_it.open311.services import exposed_category
 from report_it.reports import create_report, questions_of, validate_new_report
 from report_it.visibility import Viewer
@@ -168,6 +168,8 @@ def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borou
 
 def find_report(session: Session, service_request_id: str) -> Report | None:
     """A service_request_id is the report's id; its reference (WG-XXXX-XXXX) is accepted too."""
+    if not is_clean(service_request_id):
+        return None
     try:
         return session.get(Report, UUID(service_request_id))
     except ValueError:

@@ -10,13 +10,13 @@ from starlette.routing import Match
 
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep
 from report_it.db import SessionDep
-from report_it.open311 import listing, services
+from report_it.open311 import listing, request_updates, services
 from report_it.open311.config import Open311Settings, get_open311_settings
 from report_it.open311.errors import InvalidParameter, UnknownRequest, UnknownResource, UnknownToken
 from report_it.open311.formats import Format, render, w3c
 from report_it.open311.keys import authenticate
 from report_it.open311.models import ApiKey, Submission
-from report_it.open311.params import ParamsDep
+from report_it.open311.params import ParamsDep, is_clean
 from report_it.open311.route import Open311Route
 from report_it.open311.submit import find_report, submit
 
@@ -102,7 +102,8 @@ def create_request(
 
 @router.get("/tokens/{token}.{fmt}", summary="The service_request_id a batch submission's token became")
 def resolve_token(token: str, fmt: FormatDep, session: SessionDep) -> Response:
-    submission = session.exec(select(Submission).where(Submission.token == token)).first()
+    query = select(Submission).where(Submission.token == token)
+    submission = session.exec(query).first() if is_clean(token) else None
     if submission is None:
         raise UnknownToken(f"There is no token {token!r}.", token=token)
     entry = {"service_request_id": str(submission.report_id), "token": submission.token}
@@ -148,6 +149,22 @@ def get_request(
         session, found, exposed, settings=settings, base_url=base, grid_m=app_settings.sensitive_grid_m
     )
     return render(fmt, "service_requests", items)
+
+
+@router.get("/servicerequestupdates.{fmt}", summary="Public updates to requests between start_date and end_date")
+def list_request_updates(
+    fmt: FormatDep, params: ParamsDep, session: SessionDep, settings: Open311SettingsDep, base: BaseUrlDep
+) -> Response:
+    exposed = services.exposed_categories(session)
+    items = request_updates.list_updates(session, params=params, exposed=exposed, settings=settings, base_url=base)
+    return render(fmt, "service_request_updates", items)
+
+
+@router.post("/servicerequestupdates.{fmt}", summary="Update a request: status and message (api_key required)")
+def post_request_update(fmt: FormatDep, params: ParamsDep, key: ApiKeyDep, session: SessionDep) -> Response:
+    exposed = services.exposed_categories(session)
+    update_id = request_updates.post_update(session, params=params, api_key=key, exposed=exposed)
+    return render(fmt, "service_request_updates", [{"update_id": update_id}])
 
 
 @router.api_route(
