@@ -1,0 +1,127 @@
+// The app's entry: registers the service worker, routes between screens, keeps the network banner and
+// the outbox moving (Background Sync where the browser has it, retries on the page otherwise).
+
+import { focusHeading, h, mount } from "./dom.js";
+import { loadCategories, loadConfig, staffSession } from "./api.js";
+import { flush, onOutboxChange, pending } from "./outbox.js";
+
+const main = document.getElementById("main");
+const banner = document.getElementById("net");
+const RETRY_MS = 20000;
+
+export function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+function home() {
+  mount(
+    main,
+    h("h1", {}, "Report a problem in your street"),
+    h("p", { class: "lede" }, "Fly-tipping, litter, graffiti, potholes, broken lights: tell Wigan Council in a few taps, even with no signal."),
+    h("a", { class: "btn big", href: "#/report" }, "Report a problem"),
+    h("a", { class: "btn big secondary", href: "#/mine" }, "My reports"),
+    h("p", {}, h("a", { href: "#/staff" }, "Council staff: sign in")),
+  );
+  focusHeading(main);
+}
+
+const screens = {
+  "": home,
+  "#/": home,
+  "#/report": async () => (await import("./report-form.js")).renderReportForm(main, { navigate }),
+  "#/mine": async () => (await import("./mine.js")).renderMine(main),
+  "#/staff": async () => (await import("./staff.js")).renderStaff(main, { navigate }),
+  "#/staff/log": async () => (await import("./report-form.js")).renderReportForm(main, { staff: true, navigate }),
+  "#/staff/caseload": async () => (await import("./caseload.js")).renderCaseload(main, { navigate }),
+};
+
+function currentScreen() {
+  return location.hash.split("?")[0];
+}
+
+async function route() {
+  const screen = screens[currentScreen()] || home;
+  for (const link of document.querySelectorAll(".bar nav a")) {
+    const here = currentScreen().startsWith(link.getAttribute("href"));
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  try {
+    await screen();
+  } catch (error) {
+    mount(main, h("h1", {}, "Something went wrong"), h("p", {}, error.message || String(error)));
+    focusHeading(main);
+  }
+}
+
+async function showNetwork() {
+  const waiting = (await pending()).length;
+  const online = navigator.onLine;
+  banner.classList.toggle("offline", !online);
+  const queued = waiting ? ` ${waiting} waiting to send.` : "";
+  banner.textContent = online ? (waiting ? `Sending…${queued}` : "") : `You are offline. Reports are saved on this phone.${queued}`;
+  document.body.dataset.outbox = String(waiting);
+  if (currentScreen() === "#/mine") (await import("./mine.js")).renderMine(main, { fresh: false });
+}
+
+async function send() {
+  if (!navigator.onLine) return;
+  try {
+    await flush();
+  } finally {
+    showNetwork();
+  }
+}
+
+async function registerWorker() {
+  if (!("serviceWorker" in navigator)) return;
+  try {
+    await navigator.serviceWorker.register("sw.js", { scope: "./", type: "module" });
+  } catch {
+    // No offline shell on this browser; the app still works online and its outbox still retries here.
+  }
+}
+
+// Ask the worker to send when the connection is back, even if the app is closed by then.
+export async function requestBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) await registration.sync.register("outbox");
+  } catch {
+    // not available: the page retries on its own
+  }
+}
+
+window.addEventListener("hashchange", route);
+window.addEventListener("online", () => {
+  showNetwork();
+  send();
+});
+window.addEventListener("offline", showNetwork);
+onOutboxChange(() => {
+  showNetwork();
+  requestBackgroundSync();
+});
+setInterval(async () => {
+  if ((await pending()).some((item) => item.state === "waiting")) send();
+}, RETRY_MS);
+
+// Keep what the report screen needs on the phone, so the first report can be made with no signal.
+async function warmUp() {
+  try {
+    await loadConfig();
+    await loadCategories();
+    const session = await staffSession();
+    if (session && !session.expired) await loadCategories(session.token);
+  } catch {
+    // offline on first open: the report screen says so
+  } finally {
+    document.body.dataset.ready = "1";
+  }
+}
+
+registerWorker();
+route();
+showNetwork();
+warmUp().then(send);

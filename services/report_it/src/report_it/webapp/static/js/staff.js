@@ -1,0 +1,81 @@
+// Staff: sign in (the council's identity provider in production; a pasted development token in the embedded
+// default), then log street issues and, where Footprints is configured, work the caseload.
+
+import { describeToken, loadConfig, request, saveStaffSession, signOut, staffSession } from "./api.js";
+import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
+
+function signInForm(main, navigate, message) {
+  const id = uid("token");
+  const error = h("p", { class: "error-text", id: `${id}-error`, role: "alert" });
+  const input = h("textarea", { id, name: "token", rows: 4, autocomplete: "off", spellcheck: "false", "aria-describedby": `${id}-hint ${id}-error` });
+  const form = h(
+    "form",
+    { novalidate: true },
+    h("div", { class: "field" },
+      h("label", { for: id }, "Sign-in token"),
+      h("p", { class: "hint", id: `${id}-hint` }, "Paste the staff token you were given. On the embedded default, `make run` prints a demo token."),
+      error,
+      input),
+    h("button", { type: "submit", class: "btn big" }, "Sign in"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    let session;
+    try {
+      session = describeToken(input.value);
+    } catch {
+      error.textContent = "That is not a sign-in token. Copy the whole token and try again.";
+      input.focus();
+      return;
+    }
+    if (session.exp && session.exp * 1000 < Date.now()) {
+      error.textContent = "That token has expired. Ask for a new one.";
+      input.focus();
+      return;
+    }
+    try {
+      // Any authenticated read proves the server accepts the token.
+      await request("/v1/categories", { token: session.token, timeoutMs: 8000 });
+    } catch (failure) {
+      if (failure.status === 401) {
+        error.textContent = `The server does not accept that token: ${failure.message}`;
+        input.focus();
+        return;
+      }
+      // Offline: keep it; the server checks it when things are sent.
+    }
+    await saveStaffSession(session);
+    toast(`Signed in as ${session.name}.`);
+    navigate("#/staff");
+  });
+  mount(
+    main,
+    h("h1", {}, "Staff sign in"),
+    message ? h("p", { class: "notice warn" }, message) : null,
+    h("p", {}, "In production you sign in with your council account; this screen is for the embedded default."),
+    form,
+  );
+  focusHeading(main);
+}
+
+export async function renderStaff(main, { navigate }) {
+  const session = await staffSession();
+  if (!session) return signInForm(main, navigate);
+  if (session.expired) return signInForm(main, navigate, "Your sign-in has expired. Sign in again; anything waiting to send is kept.");
+  const config = await loadConfig();
+  const isStaff = session.roles.some((r) => ["staff", "team_leader", "manager", "admin", "safeguarding"].includes(r));
+  mount(
+    main,
+    h("h1", {}, "Staff"),
+    h("p", {}, `Signed in as ${session.name}`, session.roles.length ? ` (${session.roles.join(", ")})` : "", session.exp ? `, until ${formatDate(new Date(session.exp * 1000).toISOString())}.` : "."),
+    isStaff ? null : h("p", { class: "notice warn" }, "This token has no staff role: staff-only categories are not offered."),
+    h("a", { class: "btn big", href: "#/staff/log" }, "Log a street issue"),
+    config.footprints_url
+      ? h("a", { class: "btn big secondary", href: "#/staff/caseload" }, "My caseload")
+      : h("p", { class: "notice" }, "Caseloads appear here once Footprints is connected to this app."),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "secondary", onclick: async () => { await signOut(); toast("Signed out."); navigate("#/staff"); } }, "Sign out")),
+  );
+  focusHeading(main);
+}
