@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install
+.PHONY: run test lint install chromium
 
 install: $(STAMP)
 
@@ -19,8 +19,14 @@ $(STAMP): $(MEMBERS)
 run: $(STAMP)
 	$(PY) scripts/run.py
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+# The field app's browser tests drive Debian's Chromium (Playwright's own browser downloads are not used).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "could not install chromium: the browser tests cannot run" >&2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
