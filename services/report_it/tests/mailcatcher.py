@@ -22,7 +22,8 @@ class MailCatcher:
     process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.maildir.mkdir(parents=True, exist_ok=True)
+        self.maildir.parent.mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(self.maildir, create=True)  # tmp, new, cur: readable before the first message
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -54,7 +55,7 @@ class MailCatcher:
             self.process = None
 
     def messages(self) -> list[Message]:
-        return list(mailbox.Maildir(self.maildir, create=False))
+        return list(mailbox.Maildir(self.maildir, create=True))
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.messages() if address.lower() in str(m["To"]).lower()]

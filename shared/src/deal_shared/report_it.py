@@ -354,6 +354,29 @@ class ResponseTemplatePublic(ResponseTemplateFields):
     updated_at: datetime
 
 
+class WebhookCreate(BaseModel):
+    """A machine subscriber: told of new and changed reports in its categories and area."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")]
+    description: Annotated[str, StringConstraints(max_length=300)] = ""
+    categories: list[str] = Field(default_factory=list, description="Category codes; empty means all public ones")
+    bbox: tuple[float, float, float, float] | None = Field(
+        default=None, description="min_long, min_lat, max_long, max_lat; none means the whole borough"
+    )
+
+
+class WebhookPublic(WebhookCreate):
+    id: UUID
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookPublic):
+    secret: str = Field(description="HMAC-SHA256 key of the X-Deal-Signature header; shown only now")
+
+
 class Cluster(BaseModel):
     """A hotspot: open reports of one category close in space and time."""
 

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import signal
+import threading
 
 import uvicorn
 from sqlmodel import Session
 
 from deal_shared.db import make_engine
+from deal_shared.web.logging import configure_logging
 from report_it.categories import seed_categories
 from report_it.config import Settings
 from report_it.db import migrate
+from report_it.delivery import Deliverer
 from report_it.demo import load_demo_reports
+from report_it.open311.keys import seed_demo_key
+from report_it.retention import anonymise_closed_reports
 
 
 def setup(settings: Settings, *, demo: bool) -> None:
@@ -21,10 +27,11 @@ def setup(settings: Settings, *, demo: bool) -> None:
         with Session(engine) as session:
             added = seed_categories(session)
             reports = load_demo_reports(session) if demo else 0
+            keys = seed_demo_key(session) if demo else 0
             session.commit()
     finally:
         engine.dispose()
-    print(f"report-it: database at head; {added} categories added; {reports} demo reports added")
+    print(f"report-it: database at head; {added} categories added; {reports} demo reports added; {keys} demo keys")
 
 
 def main() -> None:
@@ -36,6 +43,9 @@ def main() -> None:
     serve = commands.add_parser("serve", help="Serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
+    commands.add_parser("worker", help="Run only the outbox delivery (e-mail, webhooks, Footprints cases)")
+    anonymise = commands.add_parser("anonymise", help="Remove reporters' contact details from long-closed reports")
+    anonymise.add_argument("--months", type=int, help="Closed more than this many months ago (default: setting)")
     args = parser.parse_args()
 
     settings = Settings()
@@ -45,6 +55,36 @@ def main() -> None:
         setup(settings, demo=args.demo)
     elif args.command == "serve":
         uvicorn.run("report_it.main:create_app", factory=True, host=args.host, port=args.port, log_config=None)
+    elif args.command == "worker":
+        run_worker(settings)
+    elif args.command == "anonymise":
+        months = args.months if args.months is not None else settings.retention_months
+        print(f"report-it: anonymised {run_anonymise(settings, months=months)} reports closed over {months} months ago")
+
+
+def run_worker(settings: Settings) -> None:
+    configure_logging("report-it", settings.log_level)
+    engine = make_engine(settings.database_url)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    deliverer = Deliverer(engine, settings)
+    try:
+        deliverer.run_forever(stop)
+    finally:
+        deliverer.close()
+        engine.dispose()
+
+
+def run_anonymise(settings: Settings, *, months: int) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            count = anonymise_closed_reports(session, months=months)
+            session.commit()
+    finally:
+        engine.dispose()
+    return count
 
 
 if __name__ == "__main__":

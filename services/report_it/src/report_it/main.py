@@ -12,9 +12,10 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from report_it.api import categories, photos, reports, templates, updates, work
+from report_it.api import categories, photos, reports, templates, updates, webhooks, work
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
+from report_it.delivery import BackgroundDeliverer
 from report_it.open311 import api as open311_api
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
@@ -34,9 +35,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.storage = build_storage(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
+        if deliverer is not None:
+            deliverer.start()
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.close()
             engine.dispose()
 
     app = FastAPI(
@@ -52,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(updates.router)
     app.include_router(templates.router)
+    app.include_router(webhooks.router)
     app.include_router(photos.router)
     app.include_router(open311_api.router)
     app.include_router(webapp_router)

@@ -50,7 +50,8 @@ def on_update(session: Session, *, report: Report, category: Category, update: R
             enqueue(
                 session, kind=OutboxKind.webhook, payload={"webhook_id": str(hook.id), "body": body}, report_id=None
             )
-    if _case_needs_sync(report, update):
+    # Safeguarding concerns are worked by the safeguarding team, never through field caseloads.
+    if not category.restricted and _case_needs_sync(report, update):
         report.case_version += 1
         session.add(report)
         enqueue(session, kind=OutboxKind.case, payload={"version": report.case_version}, report_id=report.id)

@@ -1,0 +1,64 @@
+"""/v1/webhooks: managers register machine subscribers (a ward feed, a contractor's system)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+from sqlmodel import col, select
+
+from deal_shared.auth import Principal, Role, require_roles
+from deal_shared.report_it import WebhookCreate, WebhookCreated, WebhookPublic
+from report_it import webhooks
+from report_it.categories import get_category
+from report_it.db import SessionDep
+from report_it.errors import WebhookNotFound
+from report_it.models import Webhook
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
+
+
+def _public(hook: Webhook) -> WebhookPublic:
+    return WebhookPublic(
+        id=hook.id,
+        url=hook.url,
+        description=hook.description,
+        categories=hook.categories,
+        bbox=tuple(hook.bbox) if hook.bbox else None,
+        active=hook.active,
+        created_at=hook.created_at,
+    )
+
+
+@router.post("", response_model=WebhookCreated, status_code=201, summary="Manager: register a webhook")
+def create_webhook(data: WebhookCreate, principal: ManagerDep, session: SessionDep) -> WebhookCreated:
+    for code in data.categories:
+        get_category(session, code)
+    hook = Webhook(
+        url=data.url,
+        secret=webhooks.new_secret(),
+        description=data.description,
+        categories=data.categories,
+        bbox=list(data.bbox) if data.bbox else None,
+        created_by=principal.subject,
+    )
+    session.add(hook)
+    session.flush()
+    return WebhookCreated(**_public(hook).model_dump(), secret=hook.secret)
+
+
+@router.get("", response_model=list[WebhookPublic], summary="Manager: the registered webhooks")
+def list_webhooks(_manager: ManagerDep, session: SessionDep) -> list[WebhookPublic]:
+    return [_public(h) for h in session.exec(select(Webhook).order_by(col(Webhook.created_at))).all()]
+
+
+@router.delete("/{webhook_id}", status_code=204, response_class=Response, summary="Manager: switch a webhook off")
+def delete_webhook(webhook_id: UUID, _manager: ManagerDep, session: SessionDep) -> Response:
+    hook = session.get(Webhook, webhook_id)
+    if hook is None or not hook.active:
+        raise WebhookNotFound(f"There is no webhook {webhook_id}.", webhook_id=str(webhook_id))
+    hook.active = False
+    session.add(hook)
+    return Response(status_code=204)

@@ -1,0 +1,38 @@
+"""The report's case in Footprints: built from the report as it is now, upserted by (report_it, report id)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from deal_shared.footprints import CaseUpsert, FootprintsClient
+from deal_shared.report_it import OPEN_STATUSES, ReportStatus
+from report_it.models import Category, Report
+
+SOURCE_SYSTEM = "report_it"
+# A category without a target for the report's priority still needs a due date for allocation.
+_DEFAULT_DUE = timedelta(days=14)
+
+
+def case_for(report: Report, category: Category, *, version: int) -> CaseUpsert:
+    return CaseUpsert(
+        title=f"{category.name} {report.reference}",
+        category=category.code,
+        skill=category.skill,
+        priority=report.priority,
+        effort_points=1,
+        location={"lat": report.lat, "long": report.lon},
+        due_at=report.expected_at or report.created_at + _DEFAULT_DUE,
+        status="open" if ReportStatus(report.status) in OPEN_STATUSES else "closed",
+        version=version,
+    )
+
+
+def sync_case(session: Session, client: FootprintsClient, *, report: Report, version: int) -> None:
+    """Upsert the case, and keep the footprint and ward Footprints placed it in (the report's "area")."""
+    category = session.get(Category, report.category_code)
+    assert category is not None
+    case = client.upsert_case(SOURCE_SYSTEM, str(report.id), case_for(report, category, version=version))
+    report.footprint_code, report.ward_code = case.footprint_code, case.ward_code
+    session.add(report)
