@@ -150,10 +150,10 @@ def test_the_worker_delivers_after_the_mail_server_comes_back(
     port = free_port()  # nothing listens here yet: the mail server is "down"
     email = unique_email("patient")
     # The API process does not deliver; `report-it worker` does, as its own process.
-    with serve(create_app(make_settings(database_url=fresh_db, run_deliverer=False))) as base:
-        with httpx.Client(base_url=base) as api:
-            report = new_report(api, reporter=reporter(email))
-            api.post(f"/v1/reports/{report['id']}/updates", json={"status": "acknowledged"}, headers=staff_headers)
+    app = create_app(make_settings(database_url=fresh_db, run_deliverer=False))
+    with serve(app) as base, httpx.Client(base_url=base) as api:
+        report = new_report(api, reporter=reporter(email))
+        api.post(f"/v1/reports/{report['id']}/updates", json={"status": "acknowledged"}, headers=staff_headers)
     assert [m.state for m in outbox(fresh_db) if m.kind == "email"] == ["pending"]
     env = {
         **os.environ,
