@@ -1,0 +1,1 @@
+"""Helpers for the offline deployment checks in tests/test_deploy.py."""

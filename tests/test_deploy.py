@@ -1,0 +1,569 @@
+"""Deployment files checked offline: the Kubernetes overlays (rendered with `kubectl kustomize`, validated strictly
+against the Kubernetes schemas), docker-compose.yml (against the compose specification) and the Dockerfiles, and
+all of them against the code: settings' environment variables, commands, factories, ports, probes and routes."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import importlib
+import importlib.util
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import yaml
+from starlette.routing import Match
+
+from tests.deploy_support import kube
+from tests.deploy_support.dockerfile import Stage, parse
+from tests.deploy_support.dockerignore import DockerIgnore
+from tests.deploy_support.kustomize import DEPLOY, OVERLAYS, overlay_dir, render
+from tests.deploy_support.services import (
+    BY_NAME,
+    PORT,
+    ROOT,
+    SERVICES,
+    Service,
+    command_problem,
+    env_names,
+    load_settings,
+    service_for_image,
+)
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SERVICE_IDS = [service.name for service in SERVICES]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checks shared by Kubernetes and compose
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def unknown_env(service: Service, names: list[str] | set[str]) -> list[str]:
+    """Variables the service's Settings would silently ignore (extra="ignore"): a typo is a setting never applied."""
+    known = env_names(service.settings_class())
+    return sorted(name for name in names if name not in known)
+
+
+@functools.cache
+def cached_command_problem(service_name: str, command: tuple[str, ...]) -> str | None:
+    return command_problem(BY_NAME[service_name], list(command))
+
+
+@functools.cache
+def app_of(service_name: str) -> Any:
+    """The service's app from its real factory (nothing starts: no lifespan, no database)."""
+    return importlib.import_module(f"{BY_NAME[service_name].package}.main").create_app()
+
+
+def serves(service_name: str, path: str) -> bool:
+    """Whether a GET of `path` reaches one of the app's routes or mounts (the field app is a mount)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": [], "query_string": b""}
+    return any(route.matches(scope)[0] == Match.FULL for route in app_of(service_name).routes)
+
+
+def serves_prefix(service_name: str, prefix: str) -> bool:
+    prefix = prefix.rstrip("/")
+    documented = app_of(service_name).openapi()["paths"]
+    return any(path.startswith(prefix + "/") for path in documented) or serves(service_name, prefix + "/")
+
+
+def test_a_misspelled_variable_is_caught() -> None:
+    report_it = BY_NAME["report-it"]
+    assert unknown_env(report_it, ["REPORT_IT_DATABASE_URL", "REPORT_IT_AUTH__JWKS_URL"]) == []
+    assert unknown_env(report_it, ["REPORT_IT_DATABSE_URL", "REPORT_IT_AUTH_JWKS_URL", "FOOTPRINTS_DATABASE_URL"]) == [
+        "FOOTPRINTS_DATABASE_URL",
+        "REPORT_IT_AUTH_JWKS_URL",
+        "REPORT_IT_DATABSE_URL",
+    ]
+
+
+def test_a_command_the_cli_does_not_have_is_caught() -> None:
+    assert cached_command_problem("report-it", ("report-it", "migrate")) is None
+    assert "refused" in (cached_command_problem("report-it", ("report-it", "migrat")) or "")
+    assert "not a console script" in (cached_command_problem("report-it", ("footprints", "migrate")) or "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Kubernetes
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def rendered(overlay: str) -> list[kube.Object]:
+    return render(overlay_dir(overlay))
+
+
+def api_workload(objects: list[kube.Object], service: Service) -> kube.Workload:
+    (deployment,) = kube.find(objects, "Deployment", service.name)
+    return next(w for w in kube.workloads([deployment]))
+
+
+def test_overlays_are_staging_and_production_built_on_the_base() -> None:
+    assert OVERLAYS == ["production", "staging"]
+    for overlay in OVERLAYS:
+        kustomization = yaml.safe_load((overlay_dir(overlay) / "kustomization.yaml").read_text())
+        assert "../../base" in kustomization["resources"], f"{overlay} must build on the base, not copy it"
+        for manifest in overlay_dir(overlay).glob("*.yaml"):
+            kinds = {doc.get("kind") for doc in yaml.safe_load_all(manifest.read_text()) if doc}
+            assert not kinds & {"Deployment", "CronJob", "Service"}, f"{manifest} copies objects of the base"
+
+
+@pytest.mark.parametrize("overlay", ["base", *OVERLAYS])
+def test_every_object_is_valid_kubernetes_in_strict_mode(overlay: str) -> None:
+    objects = render(DEPLOY / "base") if overlay == "base" else rendered(overlay)
+    assert objects
+    problems = [problem for obj in objects if (problem := kube.schema_problem(obj))]
+    assert problems == []
+
+
+def test_strict_validation_rejects_unknown_fields_and_kinds() -> None:
+    (deployment,) = kube.find(render(DEPLOY / "base"), "Deployment", "report-it")
+    assert kube.schema_problem(deployment) is None
+    misspelt = copy.deepcopy(deployment)
+    misspelt["spec"]["template"]["spec"]["containers"][0]["livenessProbes"] = {}
+    assert "livenessProbes" in (kube.schema_problem(misspelt) or "")
+    assert kube.schema_problem({"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "w"}})
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_each_service_has_its_deployment_service_autoscaler_budget_and_policy(overlay: str, service: Service) -> None:
+    objects = rendered(overlay)
+    api = api_workload(objects, service)
+    for kind in ("ServiceAccount", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"):
+        assert kube.find(objects, kind, service.name), f"{overlay}: no {kind} for {service.name}"
+    assert api.pod["serviceAccountName"] == service.name
+
+    (svc,) = kube.find(objects, "Service", service.name)
+    assert kube.selector_matches({"matchLabels": svc["spec"]["selector"]}, api.labels)
+    assert [(p["port"], p["targetPort"]) for p in svc["spec"]["ports"]] == [(PORT, "http")]
+    # The Service sends traffic to API pods only, never to a worker of the same service.
+    for other in kube.workloads(objects):
+        if other.obj is not api.obj:
+            assert not kube.selector_matches({"matchLabels": svc["spec"]["selector"]}, other.labels), other.name
+
+    (hpa,) = kube.find(objects, "HorizontalPodAutoscaler", service.name)
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name}
+    assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+    assert "replicas" not in api.obj["spec"], "the autoscaler owns the replica count"
+    if overlay == "production":
+        assert hpa["spec"]["minReplicas"] >= 2, "production keeps two pods, so a node can drain"
+
+    (pdb,) = kube.find(objects, "PodDisruptionBudget", service.name)
+    assert kube.selector_matches(pdb["spec"]["selector"], api.labels)
+    assert kube.policies_for(objects, api.labels), f"no NetworkPolicy selects {service.name}'s pods"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_probes_ports_image_and_migrations_agree_with_the_code(overlay: str, service: Service) -> None:
+    api = api_workload(rendered(overlay), service)
+    (container,) = api.pod["containers"]
+    assert service_for_image(container["image"]) == service
+    assert "command" not in container and "args" not in container, "the API runs the image's own CMD"
+    assert container["ports"] == [{"name": "http", "containerPort": PORT}]
+    for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        assert container[probe]["httpGet"] == {"path": path, "port": "http"}, probe
+        assert serves(service.name, path), f"{service.name} does not serve {path}"
+    # Migrations run before the server starts, in an init container of the same image.
+    (migrate,) = api.pod["initContainers"]
+    assert migrate["image"] == container["image"]
+    assert migrate["command"][-1] == "migrate"
+    assert cached_command_problem(service.name, tuple(migrate["command"])) is None
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_runs_a_known_image_and_command(overlay: str) -> None:
+    for workload in kube.workloads(rendered(overlay)):
+        for container in workload.containers():
+            service = service_for_image(container["image"])
+            assert service is not None, f"{workload.name}: {container['image']} is not one of the services' images"
+            tag = container["image"].rpartition(":")[2]
+            assert ":" in container["image"] and tag not in ("", "latest"), f"{workload.name}: pin an image tag"
+            if "command" in container:
+                assert cached_command_problem(service.name, tuple(container["command"])) is None
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pods_are_hardened_and_bounded(overlay: str) -> None:
+    uids = {dockerfile_user(service)[0] for service in SERVICES}
+    for workload in kube.workloads(rendered(overlay)):
+        pod = workload.pod
+        context = pod["securityContext"]
+        assert context["runAsNonRoot"] is True, workload.name
+        assert context["runAsUser"] in uids and context["runAsUser"] != 0, workload.name
+        assert context["seccompProfile"] == {"type": "RuntimeDefault"}, workload.name
+        assert pod["automountServiceAccountToken"] is False, workload.name
+        for container in workload.containers():
+            where = f"{workload.name}/{container['name']}"
+            security = container["securityContext"]
+            assert security["allowPrivilegeEscalation"] is False, where
+            assert security["readOnlyRootFilesystem"] is True, where
+            assert security["capabilities"] == {"drop": ["ALL"]}, where
+            assert security.get("privileged") is not True, where
+            for bound in ("requests", "limits"):
+                assert set(container["resources"][bound]) >= {"cpu", "memory"}, f"{where}: {bound}"
+            # A read-only root filesystem needs somewhere writable for temporary files.
+            assert {"name": "tmp", "mountPath": "/tmp"} in container.get("volumeMounts", []), where
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_environment_variables_are_the_services_settings_and_load(overlay: str) -> None:
+    objects = rendered(overlay)
+    for workload in kube.workloads(objects):
+        for container in workload.containers():
+            service = service_for_image(container["image"])
+            assert service is not None
+            environment = kube.container_env(container, objects)
+            where = f"{overlay} {workload.name}/{container['name']}"
+            assert unknown_env(service, environment) == [], f"{where}: not settings of {service.name}"
+            # The values parse, and production's own rules (a JWKS URL, no dev key) hold.
+            settings = load_settings(service, environment)
+            assert settings.environment == "production", where
+            assert settings.database_url == kube.DATABASE_PLACEHOLDER, f"{where}: the database URL is a Secret"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_peer_addresses_are_services_and_their_policies_let_the_callers_in(overlay: str) -> None:
+    objects = rendered(overlay)
+    services = {svc["metadata"]["name"]: svc for svc in kube.find(objects, "Service")}
+    calls = 0
+    for workload in kube.workloads(objects):
+        for container in workload.containers(init=False):
+            for name, value in kube.container_env(container, objects).items():
+                if not name.endswith("_URL") or not value.startswith("http://"):
+                    continue
+                address = urlsplit(value)
+                assert address.hostname in services, f"{workload.name}: {name}={value} names no Service"
+                assert address.port == PORT, f"{name}={value}"
+                target = api_workload(objects, BY_NAME[address.hostname])
+                policies = kube.policies_for(objects, target.labels)
+                assert any(kube.admits(p, pod_labels=workload.labels) for p in policies), (
+                    f"{workload.name} calls {address.hostname} ({name}) but no NetworkPolicy lets it in"
+                )
+                calls += 1
+    assert calls >= 3, "the services' peer URLs are configured"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_network_policies_deny_by_default_and_only_the_ingress_reaches_public_apis(overlay: str) -> None:
+    objects = rendered(overlay)
+    deny = [p for p in kube.find(objects, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
+    assert deny and all("ingress" not in p["spec"] and p["spec"]["policyTypes"] == ["Ingress"] for p in deny)
+    for policy in kube.find(objects, "NetworkPolicy"):
+        for rule in policy["spec"].get("ingress", []):
+            assert rule.get("from"), f"{policy['metadata']['name']} lets in anyone"
+            assert all(peer not in ({}, {"podSelector": {}}) for peer in rule["from"]), policy["metadata"]["name"]
+    public = {path["backend"]["service"]["name"] for path in ingress_paths(objects)}
+    for name in public:
+        policies = kube.policies_for(objects, api_workload(objects, BY_NAME[name]).labels)
+        assert any(kube.admits(p, other_namespace=True) for p in policies), f"the ingress cannot reach {name}"
+    footprints = kube.policies_for(objects, api_workload(objects, BY_NAME["footprints"]).labels)
+    assert not any(kube.admits(p, other_namespace=True) for p in footprints), "Footprints is not public"
+
+
+def ingress_paths(objects: list[kube.Object]) -> list[kube.Object]:
+    rules = [rule for ingress in kube.find(objects, "Ingress") for rule in ingress["spec"]["rules"]]
+    return [path for rule in rules for path in rule["http"]["paths"]]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_ingress_routes_the_public_host_to_paths_report_it_serves(overlay: str) -> None:
+    objects = rendered(overlay)
+    (ingress,) = kube.find(objects, "Ingress")
+    hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
+    assert hosts and not any(host.endswith(".invalid") for host in hosts), f"{overlay} sets its own host name"
+    assert [tls["hosts"] for tls in ingress["spec"]["tls"]] == [hosts]
+    routes = {path["path"]: path["backend"]["service"] for path in ingress_paths(objects)}
+    assert set(routes) == {"/open311", "/v1", "/app"}
+    for prefix, backend in routes.items():
+        assert backend == {"name": "report-it", "port": {"name": "http"}}
+        assert serves_prefix("report-it", prefix), f"report-it serves nothing under {prefix}"
+    (config_map,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith("report-it")]
+    assert config_map["data"]["REPORT_IT_PUBLIC_BASE_URL"] == f"https://{hosts[0]}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_background_work_runs_as_its_own_workloads(overlay: str) -> None:
+    objects = rendered(overlay)
+    commands = {
+        tuple(container.get("command", [])): workload.obj["kind"]
+        for workload in kube.workloads(objects)
+        for container in workload.containers(init=False)
+    }
+    assert commands.get(("report-it", "worker")) == "Deployment"
+    (report_it_config,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith("report-it")]
+    assert report_it_config["data"]["REPORT_IT_RUN_DELIVERER"] == "false", "the worker delivers, not the API pods"
+    for cron_job in kube.find(objects, "CronJob"):
+        assert cron_job["spec"]["concurrencyPolicy"] == "Forbid", "one run at a time"
+
+
+def test_no_secret_is_committed() -> None:
+    for overlay in ["base", *OVERLAYS]:
+        objects = render(DEPLOY / "base") if overlay == "base" else rendered(overlay)
+        assert kube.find(objects, "Secret") == [], f"{overlay} renders a Secret: create it in the cluster instead"
+    for path in DEPLOY.rglob("*.yaml"):
+        assert "kind: Secret" not in path.read_text(), path
+
+
+def test_production_and_staging_differ_where_they_should() -> None:
+    staging, production = rendered("staging"), rendered("production")
+    namespace = {o["metadata"].get("namespace") for o in staging}, {o["metadata"].get("namespace") for o in production}
+    assert namespace[0] != namespace[1]
+    for objects in (staging, production):
+        (ns,) = kube.find(objects, "Namespace")
+        assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+    def report_it_max(objects: list[kube.Object]) -> int:
+        return kube.find(objects, "HorizontalPodAutoscaler", "report-it")[0]["spec"]["maxReplicas"]
+
+    assert report_it_max(production) > report_it_max(staging)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# docker-compose.yml
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE_FILE.read_text())
+
+
+def compose_schema() -> dict[str, Any]:
+    """The compose specification's JSON schema, as vendored by check-jsonschema (no network needed)."""
+    schema = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
+    return json.loads(schema.read_text())
+
+
+def compose_errors(document: dict[str, Any]) -> list[str]:
+    schema = compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_compose_file_follows_the_compose_specification() -> None:
+    assert compose_errors(compose()) == []
+    broken = copy.deepcopy(compose())
+    broken["services"]["report-it"]["helthcheck"] = broken["services"]["report-it"].pop("healthcheck")
+    assert compose_errors(broken), "the schema check must be able to fail"
+
+
+def compose_env(definition: dict[str, Any]) -> dict[str, str]:
+    environment = definition.get("environment", {})
+    if isinstance(environment, list):
+        environment = dict(item.split("=", 1) for item in environment)
+    return {name: str(value) for name, value in environment.items()}
+
+
+def compose_service_of(definition: dict[str, Any]) -> Service | None:
+    return service_for_image(definition.get("image", ""))
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_compose_runs_each_service_as_the_code_expects(service: Service) -> None:
+    services = compose()["services"]
+    definition = services[service.name]
+    assert compose_service_of(definition) == service
+    assert definition["build"] == {"context": ".", "dockerfile": str(service.dockerfile.relative_to(ROOT))}
+    assert "command" not in definition, "the API runs the image's own CMD, as in Kubernetes"
+    assert [int(str(port).rsplit(":", 1)[1]) for port in definition["ports"]] == [PORT]
+    healthcheck = " ".join(definition["healthcheck"]["test"])
+    assert f"http://127.0.0.1:{PORT}/readyz" in healthcheck and serves(service.name, "/readyz")
+
+    environment = compose_env(definition)
+    assert unknown_env(service, environment) == []
+    settings = load_settings(service, environment)
+    assert urlsplit(settings.database_url.replace("postgresql", "http", 1)).hostname == "db"
+
+    # Migrations (and demo data, as `make run`) before the service starts; the database is up before that.
+    depends = definition["depends_on"]
+    assert depends["db"]["condition"] == "service_healthy"
+    setup = services[f"{service.name}-setup"]
+    assert depends[f"{service.name}-setup"]["condition"] == "service_completed_successfully"
+    assert compose_service_of(setup) == service and setup["build"] == definition["build"]
+    assert unknown_env(service, compose_env(setup)) == []
+    assert compose_env(setup)[f"{service.env_prefix}DATABASE_URL"] == environment[f"{service.env_prefix}DATABASE_URL"]
+    assert cached_command_problem(service.name, tuple(setup["command"])) is None
+
+
+def test_compose_one_shot_commands_are_real_commands() -> None:
+    for name, definition in compose()["services"].items():
+        service = compose_service_of(definition)
+        if service is not None and "command" in definition:
+            assert cached_command_problem(service.name, tuple(definition["command"])) is None, name
+
+
+def test_compose_addresses_dependencies_and_databases_line_up() -> None:
+    services = compose()["services"]
+    declared_volumes = set(compose().get("volumes", {}))
+    for name, definition in services.items():
+        for dependency in definition.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+        for volume in definition.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            assert source in declared_volumes or (ROOT / source).exists(), f"{name}: {volume}"
+        service = compose_service_of(definition)
+        for variable, value in compose_env(definition).items():
+            if variable.endswith("_URL") and value.startswith("http://") and "localhost" not in value:
+                address = urlsplit(value)
+                assert address.hostname in services and address.port == PORT, f"{name}: {variable}={value}"
+        if service is not None and f"{service.env_prefix}SMTP_HOST" in compose_env(definition):
+            assert compose_env(definition)[f"{service.env_prefix}SMTP_HOST"] in services, "the SMTP catcher"
+    assert_no_cycle({name: set(d.get("depends_on", {})) for name, d in services.items()})
+
+    # Each service's database and role are created by the init script the database container runs.
+    init_sql = (ROOT / "deploy" / "compose" / "initdb.sql").read_text()
+    for service in SERVICES:
+        url = urlsplit(compose_env(services[service.name])[f"{service.env_prefix}DATABASE_URL"])
+        assert re.search(rf"CREATE ROLE {url.username} LOGIN PASSWORD '{url.password}';", init_sql)
+        assert f"CREATE DATABASE {url.path.lstrip('/')} OWNER {url.username};" in init_sql
+
+
+def assert_no_cycle(graph: dict[str, set[str]]) -> None:
+    done: set[str] = set()
+
+    def visit(node: str, trail: tuple[str, ...]) -> None:
+        assert node not in trail, f"depends_on cycle: {' -> '.join((*trail, node))}"
+        if node not in done:
+            for dependency in graph.get(node, set()):
+                visit(dependency, (*trail, node))
+            done.add(node)
+
+    for node in graph:
+        visit(node, ())
+
+
+def test_compose_and_kubernetes_use_the_same_peer_addresses() -> None:
+    objects = rendered("production")
+    compared = 0
+    for service in SERVICES:
+        in_compose = compose_env(compose()["services"][service.name])
+        container = api_workload(objects, service).pod["containers"][0]
+        in_kubernetes = kube.container_env(container, objects)
+        peers = {n for n in in_kubernetes if n.endswith("_URL") and in_kubernetes[n].startswith("http://")}
+        for name in peers:
+            assert in_compose.get(name) == in_kubernetes[name], f"{name} differs between compose and Kubernetes"
+        compared += len(peers)
+    assert compared >= 3
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dockerfiles
+# ---------------------------------------------------------------------------------------------------------------
+
+BUILD_TOOLS = re.compile(r"\b(gcc|g\+\+|clang|make|cmake|build-essential|[\w.+-]+-dev|git)\b")
+
+
+def dockerfile_user(service: Service) -> tuple[int, int]:
+    final = parse(service.dockerfile)[-1]
+    (user,) = final.all("USER")
+    uid, _, gid = user.arguments.partition(":")
+    assert uid.isdigit() and gid.isdigit(), "a numeric user, so Kubernetes can check runAsNonRoot"
+    return int(uid), int(gid)
+
+
+def copies_code(stage: Stage, service: Service) -> list[int]:
+    code = {"shared", f"services/{service.package}"}
+    return [stage.index_of(i) for i in stage.all("COPY") if set(i.words()[:-1]) & code]
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_dockerfile_follows_the_house_rules(service: Service) -> None:
+    stages = parse(service.dockerfile)
+    assert len(stages) >= 2, "a build stage and a final stage"
+    for stage in stages:
+        assert re.fullmatch(r"python:3\.11(\.\d+)?-slim(-\w+)?", stage.base), stage.base
+    build, final = stages[0], stages[-1]
+
+    # Dependencies in a layer of their own, before the code: only pyproject files (and the helper) come first.
+    installs = [i for i in build.all("RUN") if "pip install" in i.arguments]
+    dependency_layer = build.index_of(installs[0])
+    assert "--requirement" in installs[0].arguments or " -r " in installs[0].arguments
+    code_copies = copies_code(build, service)
+    assert code_copies and dependency_layer < min(code_copies), "dependencies are installed before the code is copied"
+    for copy_instruction in build.instructions[:dependency_layer]:
+        if copy_instruction.keyword == "COPY":
+            sources = copy_instruction.words()[:-1]
+            assert all(s.endswith("pyproject.toml") or s.startswith("deploy/docker/") for s in sources), sources
+
+    # The final stage installs nothing and compiles nothing; it only takes what the build stage made.
+    for run in final.all("RUN"):
+        assert "pip install" not in run.arguments and "apt-get install" not in run.arguments, run.arguments
+        assert not BUILD_TOOLS.search(run.arguments.replace("setuptools", "")), run.arguments
+    assert any("pip uninstall" in run.arguments for run in final.all("RUN")), "the installer is removed"
+    assert all("--from=" in c.arguments for c in final.all("COPY")), "the final stage copies from the build only"
+
+    uid, _ = dockerfile_user(service)
+    assert uid != 0
+    user_at = final.index_of(final.all("USER")[0])
+    assert all(final.index_of(run) < user_at for run in final.all("RUN")), "nothing runs as root after USER"
+
+    # Configuration only through the environment at run time.
+    for env in build.all("ENV") + final.all("ENV"):
+        assert service.env_prefix not in env.arguments, env.arguments
+        assert not re.search(r"SECRET|PASSWORD|TOKEN", env.arguments), env.arguments
+
+    (cmd,) = final.all("CMD")
+    argv = cmd.exec_form()
+    assert argv is not None, "CMD in exec form, so uvicorn gets the signals"
+    assert argv[:3] == ["uvicorn", "--factory", service.factory]
+    assert argv[argv.index("--port") + 1] == str(PORT) and argv[argv.index("--host") + 1] == "0.0.0.0"
+    module, _, function = service.factory.partition(":")
+    assert callable(getattr(importlib.import_module(module), function))
+    assert [e.arguments for e in final.all("EXPOSE")] == [str(PORT)]
+
+
+def test_dockerfile_rules_catch_a_bad_final_stage(tmp_path: Path) -> None:
+    text = (
+        BY_NAME["volunteering"]
+        .dockerfile.read_text()
+        .replace("FROM python:3.11-slim-bookworm\n", "FROM python:3.11-slim-bookworm\nRUN apt-get install -y gcc\n")
+    )
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(text)
+    final = parse(dockerfile)[-1]
+    assert any(BUILD_TOOLS.search(run.arguments) for run in final.all("RUN"))
+
+
+def test_dockerignore_sends_the_code_and_keeps_local_state_out() -> None:
+    ignore = DockerIgnore(ROOT / ".dockerignore")
+    for local in (".venv/bin/python", "var/report_it.db", "var/dev-signing-key.json", ".git/HEAD"):
+        assert ignore.excluded(local), local
+    for service in SERVICES:
+        assert ignore.excluded(f"services/{service.package}/tests/test_x.py")
+        for needed in ("alembic.ini", f"src/{service.package}/main.py", "migrations/env.py"):
+            assert not ignore.excluded(f"services/{service.package}/{needed}"), needed
+        for stage in parse(service.dockerfile):
+            for copy_instruction in stage.all("COPY"):
+                if "--from=" in copy_instruction.arguments:
+                    continue
+                for source in copy_instruction.words()[:-1]:
+                    assert (ROOT / source).exists(), f"{service.dockerfile}: COPY {source} does not exist"
+                    assert not ignore.excluded(source), f"{source} is left out of the build context"
+
+
+def test_dependency_layer_lists_third_party_requirements_only() -> None:
+    helper = load_requirements_helper()
+    found = helper.requirements([str(ROOT / "shared"), f"{ROOT / 'services' / 'report_it'}[s3]"])
+    names = {helper.requirement_name(requirement) for requirement in found}
+    assert "deal-shared" not in names and "report-it" not in names
+    assert {"fastapi", "uvicorn", "alembic", "psycopg", "boto3"} <= names
+    without_extra = helper.requirements([str(ROOT / "shared"), str(ROOT / "services" / "report_it")])
+    assert "boto3" not in {helper.requirement_name(r) for r in without_extra}
+
+
+def load_requirements_helper() -> Any:
+    """deploy/docker/ is not a package: load the helper the images run, from its file."""
+    path = DEPLOY / "docker" / "pyproject_requirements.py"
+    spec = importlib.util.spec_from_file_location("pyproject_requirements", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
