@@ -298,6 +298,7 @@ def test_background_work_runs_as_its_own_workloads(overlay: str) -> None:
         for container in workload.containers(init=False)
     }
     assert commands.get(("report-it", "worker")) == "Deployment"
+    assert commands.get(("report-it", "anonymise")) == "CronJob"
     (report_it_config,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith("report-it")]
     assert report_it_config["data"]["REPORT_IT_RUN_DELIVERER"] == "false", "the worker delivers, not the API pods"
     for cron_job in kube.find(objects, "CronJob"):
