@@ -1,0 +1,1 @@
+"""Places: wards and footprints, their boundaries, and point location."""
