@@ -50,7 +50,7 @@ _REASON_OF = {
 
 @dataclass(frozen=True)
 class Submitted:
-    report_id: UUID
+    report: Report
     submission: Submission
     replayed: bool
 
@@ -116,11 +116,16 @@ def _intake_model(params: Params, category: Category, answers: dict) -> ReportCr
         raise InvalidParameter("; ".join(f"{e.field}: {e.reason}" for e in errors), errors=errors) from None
 
 
-def _existing(session: Session, api_key_id: UUID, client_id: str | None) -> Submission | None:
+def _earlier(session: Session, api_key_id: UUID, client_id: str | None) -> Submitted | None:
+    """The first submission under this client id from this key, if there was one."""
     if client_id is None:
         return None
     query = select(Submission).where(Submission.api_key_id == api_key_id, Submission.client_id == client_id)
-    return session.exec(query).first()
+    submission = session.exec(query).first()
+    report = session.get(Report, submission.report_id) if submission else None
+    if submission is None or report is None:
+        return None
+    return Submitted(report=report, submission=submission, replayed=True)
 
 
 def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borough) -> Submitted:
@@ -128,9 +133,9 @@ def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borou
     answers, client_attributes = _split_attributes(params, category)
     client_id = client_attributes.get(CLIENT_ID_ATTRIBUTE)
     client_id = str(client_id)[:200] if client_id else None
-    earlier = _existing(session, api_key_id, client_id)
+    earlier = _earlier(session, api_key_id, client_id)
     if earlier is not None:
-        return Submitted(report_id=earlier.report_id, submission=earlier, replayed=True)
+        return earlier
     data = _intake_model(params, category, answers)
     links = media_urls(params)
     viewer = Viewer()
@@ -159,11 +164,11 @@ def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borou
     except IntegrityError:
         # The same client id raced in twice: this one's report is rolled back and the first one's returned.
         session.rollback()
-        earlier = _existing(session, api_key_id, client_id)
+        earlier = _earlier(session, api_key_id, client_id)
         if earlier is None:
             raise
-        return Submitted(report_id=earlier.report_id, submission=earlier, replayed=True)
-    return Submitted(report_id=report.id, submission=submission, replayed=False)
+        return earlier
+    return Submitted(report=report, submission=submission, replayed=False)
 
 
 def find_report(session: Session, service_request_id: str) -> Report | None:

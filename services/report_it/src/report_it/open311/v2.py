@@ -18,7 +18,7 @@ from report_it.open311.keys import authenticate
 from report_it.open311.models import ApiKey, Submission
 from report_it.open311.params import ParamsDep, is_clean
 from report_it.open311.route import Open311Route
-from report_it.open311.submit import find_report, submit
+from report_it.open311.submit import submit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {Format.xml: "text/xml", Format.json: "application/json"}
@@ -86,10 +86,8 @@ def create_request(
     borough: BoroughDep,
     settings: Open311SettingsDep,
 ) -> Response:
-    key_id = key.id
-    done = submit(session, params=params, api_key_id=key_id, borough=borough)
-    report = find_report(session, str(done.report_id))
-    assert report is not None
+    done = submit(session, params=params, api_key_id=key.id, borough=borough)
+    report = done.report
     entry: dict[str, str | None] = {}
     if report.category_code in settings.batch_services:
         entry["token"] = done.submission.token
