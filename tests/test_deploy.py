@@ -394,6 +394,17 @@ def test_compose_runs_each_service_as_the_code_expects(service: Service) -> None
     assert cached_command_problem(service.name, tuple(setup["command"])) is None
 
 
+def test_compose_publishes_the_ports_make_run_uses() -> None:
+    """`docker compose up` and `make run` answer on the same local addresses."""
+    spec = importlib.util.spec_from_file_location("make_run", ROOT / "scripts" / "run.py")
+    assert spec is not None and spec.loader is not None
+    make_run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_run)
+    for package, _prefix, port in make_run.SERVICES:
+        service = next(s for s in SERVICES if s.package == package)
+        assert compose()["services"][service.name]["ports"] == [f"{port}:{PORT}"], service.name
+
+
 def test_compose_one_shot_commands_are_real_commands() -> None:
     for name, definition in compose()["services"].items():
         service = compose_service_of(definition)
