@@ -311,7 +311,9 @@ def test_admins_create_list_and_revoke_keys(client: httpx.Client, open311: Open3
     assert created["key"].startswith("o311_") and created["revoked_at"] is None
     listed = httpx.get(keys_url, headers=open311.admin).json()
     assert created["id"] in [k["id"] for k in listed] and created["key"] not in str(listed)
-    assert submit(client, created["key"])
+    assert submit(client, created["key"]) and submit(client, created["key"])
+    counted = {k["id"]: k["submission_count"] for k in httpx.get(keys_url, headers=open311.admin).json()}
+    assert counted[created["id"]] == 2  # each submission is attributed to its key
 
     staff = {"Authorization": f"Bearer {token_for('staff')}"}
     assert httpx.get(keys_url, headers=staff).status_code == 403

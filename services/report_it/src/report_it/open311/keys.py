@@ -6,11 +6,11 @@ import hashlib
 import secrets
 from uuid import UUID
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from deal_shared.db import utcnow
 from report_it.open311.errors import ApiKeyNotFound, InvalidApiKey
-from report_it.open311.models import ApiKey
+from report_it.open311.models import ApiKey, Submission
 
 KEY_PREFIX = "o311_"
 # The embedded default's documented key, for trying the API locally: seeded by `report-it setup --demo` only.
@@ -34,6 +34,12 @@ def create_key(session: Session, *, name: str, created_by: str, key: str | None 
 
 def list_keys(session: Session) -> list[ApiKey]:
     return list(session.exec(select(ApiKey).order_by(col(ApiKey.created_at).desc())).all())
+
+
+def submission_counts(session: Session) -> dict[UUID, int]:
+    """How many reports each key has submitted: every Open311 report is attributed to the key that sent it."""
+    query = select(Submission.api_key_id, func.count()).group_by(col(Submission.api_key_id))
+    return dict(session.exec(query).all())
 
 
 def revoke_key(session: Session, *, key_id: UUID) -> ApiKey:

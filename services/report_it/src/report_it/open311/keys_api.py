@@ -30,14 +30,16 @@ class ApiKeyPublic(BaseModel):
     created_by: str
     created_at: datetime
     revoked_at: datetime | None
+    submission_count: int = Field(default=0, description="Reports submitted with this key")
 
 
 class ApiKeyCreated(ApiKeyPublic):
     key: str = Field(description="Secret: shown only now; give it to the client and do not store it elsewhere")
 
 
-def _public(row: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic.model_validate(row, from_attributes=True)
+def _public(row: ApiKey, submission_count: int = 0) -> ApiKeyPublic:
+    fields = ApiKeyPublic.model_validate(row, from_attributes=True).model_dump()
+    return ApiKeyPublic(**{**fields, "submission_count": submission_count})
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201, summary="Create an API key (admin)")
@@ -48,7 +50,8 @@ def create_key(data: ApiKeyCreate, session: SessionDep, admin: AdminPrincipal) -
 
 @router.get("", response_model=list[ApiKeyPublic], summary="List API keys, revoked ones included (admin)")
 def list_keys(session: SessionDep, _admin: AdminPrincipal) -> list[ApiKeyPublic]:
-    return [_public(row) for row in keys.list_keys(session)]
+    counts = keys.submission_counts(session)
+    return [_public(row, counts.get(row.id, 0)) for row in keys.list_keys(session)]
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke an API key at once (admin)")
