@@ -356,6 +356,7 @@ def test_bad_input_is_400_in_open311_format_never_500(client: httpx.Client, open
         {"page_size": "0"},
         {"page": "-1"},
         {"page_size": "100000"},
+        {"page": "\u00b2"},  # a digit to str.isdigit, not to int()
     ]:
         assert_error(client.get(f"/requests.{fmt}", params=params), fmt, 400)
     assert_error(client.delete(f"/requests.{fmt}"), fmt, 400)

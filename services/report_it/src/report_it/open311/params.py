@@ -74,7 +74,7 @@ class Params:
         raw = self.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
             raise bad(name, f"must be a whole number from {low} to {high}")
         return int(raw)
 
