@@ -30,6 +30,19 @@ def report_it_db(database_factory) -> str:
     return url
 
 
+@pytest.fixture()
+def fresh_db(database_factory) -> str:
+    """A migrated, seeded database of the test's own, for tests that watch the outbox."""
+    url = database_factory("report_it_own")
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        seed_categories(session)
+        session.commit()
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def smtp(tmp_path_factory):
     with mail_catcher(tmp_path_factory.mktemp("maildir") / "inbox") as catcher:

@@ -12,13 +12,10 @@ import time
 import uuid
 
 import httpx
-import pytest
 from fastapi import FastAPI, Request, Response
 from sqlmodel import Session, select
 
 from deal_shared.db import make_engine
-from report_it.categories import seed_categories
-from report_it.db import migrate
 from report_it.main import create_app
 from report_it.models import OutboxMessage
 from services.report_it.tests.mailcatcher import MailCatcher, body_of, free_port, mail_catcher
@@ -112,18 +109,6 @@ def test_safeguarding_concerns_are_never_emailed_or_sent_out(api, token_for, smt
     api.post(f"/v1/reports/{other['id']}/updates", json={"status": "acknowledged"}, headers=lead)
     smtp.wait_for(marker, 1)
     assert smtp.to(email) == []
-
-
-@pytest.fixture()
-def fresh_db(database_factory) -> str:
-    url = database_factory("report_it_mail")
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed_categories(session)
-        session.commit()
-    engine.dispose()
-    return url
 
 
 def outbox(url: str) -> list[OutboxMessage]:

@@ -377,6 +377,42 @@ class WebhookCreated(WebhookPublic):
     secret: str = Field(description="HMAC-SHA256 key of the X-Deal-Signature header; shown only now")
 
 
+class TimeToFix(BaseModel):
+    """Over reports now fixed: hours from report to fix. Median as usual (the mean of the two middle values for
+    an even count); 90th percentile by nearest rank (the value at position ceil(0.9 n) in ascending order)."""
+
+    fixed_count: int
+    median_hours: float | None
+    p90_hours: float | None
+    with_target_count: int = Field(description="Fixed reports that had a target date")
+    within_target_count: int
+    within_target_share: float | None = Field(description="within_target_count / with_target_count")
+
+
+class RepeatLocation(BaseModel):
+    """A 100 m grid cell where one category was reported more than once."""
+
+    category: str
+    centre: Location
+    report_count: int
+
+
+class ReportStatistics(BaseModel):
+    """Counts over reports made in the period. Safeguarding (restricted) reports count in borough-wide totals
+    only: never by area, never in repeat locations."""
+
+    created_from: datetime | None
+    created_to: datetime | None
+    total: int
+    by_category: dict[str, int]
+    by_status_group: dict[StatusGroup, int]
+    by_month: dict[str, int] = Field(description="YYYY-MM of creation, UTC")
+    by_channel: dict[str, int]
+    by_area: dict[str, int] = Field(description="By footprint code; 'unplaced' before Footprints placed it")
+    time_to_fix: TimeToFix
+    repeat_locations: list[RepeatLocation]
+
+
 class Cluster(BaseModel):
     """A hotspot: open reports of one category close in space and time."""
 

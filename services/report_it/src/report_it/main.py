@@ -12,7 +12,7 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from report_it.api import categories, photos, reports, templates, updates, webhooks, work
+from report_it.api import categories, exports, feed, photos, reports, templates, updates, webhooks, work
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.delivery import BackgroundDeliverer
@@ -55,10 +55,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.
     app.include_router(work.router)
+    app.include_router(feed.router)
     app.include_router(reports.router)
     app.include_router(updates.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)
+    app.include_router(exports.router)
     app.include_router(photos.router)
     app.include_router(open311_api.router)
     app.include_router(webapp_router)
