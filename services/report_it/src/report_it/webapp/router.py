@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from fastapi.routing import APIRoute
 
 from deal_shared.errors import NotFound
 from report_it.webapp.settings import WebAppSettings
@@ -95,8 +94,9 @@ def webapp_settings(request: Request) -> WebAppSettings:
 
 def _route_path(request: Request, method: str, *candidates: str) -> str | None:
     """The first of `candidates` this running app serves: the app offers what the API has, nothing more."""
-    served = {(m, r.path) for r in request.app.routes if isinstance(r, APIRoute) for m in r.methods}
-    return next((c for c in candidates if (method, c) in served), None)
+    # The OpenAPI document (built once, then cached by FastAPI) lists every route of every included router.
+    paths = request.app.openapi().get("paths", {})
+    return next((c for c in candidates if method.lower() in paths.get(c, {})), None)
 
 
 def _security_headers(settings: WebAppSettings) -> dict[str, str]:
@@ -131,17 +131,11 @@ def app_config(request: Request) -> Response:
         "centre": {"lat": settings.centre_lat, "long": settings.centre_long},
         "footprints_url": settings.footprints_url.rstrip("/") or None,
         "api": {
-            "support": _route_path(
-                request,
-                "POST",
-                "/v1/reports/{report_id}/support",
-                "/v1/reports/{report_id}/supporters",
-                "/v1/reports/{report_id}/me-too",
-            ),
+            "support": _route_path(request, "POST", "/v1/reports/{report_id}/support"),
             "updates": _route_path(request, "GET", "/v1/reports/{report_id}/updates"),
-            "transition": _route_path(
-                request, "POST", "/v1/reports/{report_id}/transitions", "/v1/reports/{report_id}/status"
-            ),
+            "staff_update": _route_path(request, "POST", "/v1/reports/{report_id}/updates"),
+            "team_reports": _route_path(request, "GET", "/v1/reports/for-my-team"),
+            "templates": _route_path(request, "GET", "/v1/response-templates"),
         },
     }
     return Response(json.dumps(config), media_type="application/json", headers={"Cache-Control": "no-cache"})

@@ -52,7 +52,14 @@ function decodeClaims(token) {
 export function describeToken(token) {
   const claims = decodeClaims(token.trim());
   const roles = Array.isArray(claims.roles) ? claims.roles : String(claims.roles || "").split(" ").filter(Boolean);
-  return { token: token.trim(), subject: claims.sub, name: claims.name || claims.sub, roles, exp: claims.exp || null };
+  return {
+    token: token.trim(),
+    subject: claims.sub,
+    name: claims.name || claims.sub,
+    roles,
+    department: claims.department || null,
+    exp: claims.exp || null,
+  };
 }
 
 export async function staffSession() {

@@ -34,6 +34,8 @@ const screens = {
   "#/staff": async () => (await import("./staff.js")).renderStaff(main, { navigate }),
   "#/staff/log": async () => (await import("./report-form.js")).renderReportForm(main, { staff: true, navigate }),
   "#/staff/caseload": async () => (await import("./caseload.js")).renderCaseload(main, { navigate }),
+  "#/staff/case": async () =>
+    (await import("./caseload.js")).renderCase(main, { navigate, id: new URLSearchParams(location.hash.split("?")[1]).get("id") }),
 };
 
 function currentScreen() {

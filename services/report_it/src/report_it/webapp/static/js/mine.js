@@ -52,7 +52,9 @@ function reportCard(report, updates) {
     report.description ? h("p", {}, report.description) : null,
     updates && updates.length
       ? h("ol", { class: "hint", "aria-label": `Updates on ${report.reference}` },
-          updates.map((u) => h("li", {}, `${formatDate(u.created_at || u.occurred_at)}: ${u.text || u.message || u.status || ""}`)))
+          updates
+            .filter((u) => u.public_text || u.status)
+            .map((u) => h("li", {}, `${formatDate(u.created_at)}: ${[u.status && STATUS_WORDS[u.status], u.public_text].filter(Boolean).join(". ")}`)))
       : null,
   );
 }

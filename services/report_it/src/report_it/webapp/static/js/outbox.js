@@ -71,9 +71,10 @@ export async function retry(key) {
 
 function body(item) {
   if (!item.photos || item.photos.length === 0) return item.json;
+  // Multipart: the JSON in one part (`report`, or meta.part e.g. `update`), the photos in `photos` (or meta.photo_field).
   const form = new FormData();
-  form.append(item.kind === "report" ? "report" : "data", JSON.stringify(item.json));
-  item.photos.forEach((photo, index) => form.append("photos", photo, `photo-${index + 1}.jpg`));
+  form.append(item.meta.part || "report", JSON.stringify(item.json));
+  item.photos.forEach((photo, index) => form.append(item.meta.photo_field || "photos", photo, `photo-${index + 1}.jpg`));
   return form;
 }
 

@@ -71,9 +71,9 @@ export async function renderStaff(main, { navigate }) {
     h("p", {}, `Signed in as ${session.name}`, session.roles.length ? ` (${session.roles.join(", ")})` : "", session.exp ? `, until ${formatDate(new Date(session.exp * 1000).toISOString())}.` : "."),
     isStaff ? null : h("p", { class: "notice warn" }, "This token has no staff role: staff-only categories are not offered."),
     h("a", { class: "btn big", href: "#/staff/log" }, "Log a street issue"),
-    config.footprints_url
-      ? h("a", { class: "btn big secondary", href: "#/staff/caseload" }, "My caseload")
-      : h("p", { class: "notice" }, "Caseloads appear here once Footprints is connected to this app."),
+    config.api && config.api.team_reports
+      ? h("a", { class: "btn big secondary", href: "#/staff/caseload" }, "My team's cases")
+      : h("p", { class: "notice" }, "Team cases are not offered by this server yet."),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", onclick: async () => { await signOut(); toast("Signed out."); navigate("#/staff"); } }, "Sign out")),
   );
