@@ -16,12 +16,14 @@ from report_it.open311.errors import InvalidParameter, UnknownRequest, UnknownRe
 from report_it.open311.formats import Format, render, w3c
 from report_it.open311.keys import authenticate
 from report_it.open311.models import ApiKey, Submission
+from report_it.open311.openapi import REQUEST_FORM, UPDATE_FORM
 from report_it.open311.params import ParamsDep, is_clean
 from report_it.open311.route import Open311Route
 from report_it.open311.submit import submit
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {Format.xml: "text/xml", Format.json: "application/json"}
+
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
@@ -77,7 +79,7 @@ def service_definition(service_code: str, fmt: FormatDep, session: SessionDep) -
     return render(fmt, "service_definition", services.service_definition(category))
 
 
-@router.post("/requests.{fmt}", summary="Report a problem (form-encoded; api_key required)")
+@router.post("/requests.{fmt}", summary="Report a problem (form-encoded; api_key required)", openapi_extra=REQUEST_FORM)
 def create_request(
     fmt: FormatDep,
     params: ParamsDep,
@@ -158,7 +160,11 @@ def list_request_updates(
     return render(fmt, "service_request_updates", items)
 
 
-@router.post("/servicerequestupdates.{fmt}", summary="Update a request: status and message (api_key required)")
+@router.post(
+    "/servicerequestupdates.{fmt}",
+    summary="Update a request: status and message (api_key required)",
+    openapi_extra=UPDATE_FORM,
+)
 def post_request_update(fmt: FormatDep, params: ParamsDep, key: ApiKeyDep, session: SessionDep) -> Response:
     exposed = services.exposed_categories(session)
     update_id = request_updates.post_update(session, params=params, api_key=key, exposed=exposed)
