@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
@@ -11,3 +12,21 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FOOTPRINTS_", env_nested_delimiter="__", extra="ignore")
 
     database_url: str = "sqlite:///var/footprints.db"
+    report_it_url: str = "http://127.0.0.1:8001"
+    service_token: SecretStr | None = None
+
+    boundary_tolerance_m2: float = Field(default=5000.0, description="Gaps and overlaps up to this are accepted")
+    places_refresh_s: float = Field(default=30.0, description="How often serving processes look for new boundaries")
+
+    lending_radius_m: float = 4000.0
+    lending_penalty_m: float = 1500.0
+    move_penalty_m: float = 2000.0
+    fair_mode: bool = Field(default=False, description="Rising cost as a worker fills up: an even spread")
+    fairness_m: float = 3000.0
+    online_load_m: float = 1500.0
+    rebalance_time_budget_s: float = 5.0
+
+    deliver_in_process: bool = Field(default=True, description="Run the outbox deliverer inside `serve`")
+    outbox_poll_s: float = 1.0
+    outbox_max_backoff_s: float = 300.0
+    outbox_max_attempts: int = 50

@@ -11,8 +11,12 @@ from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from footprints.api import caseloads, cases, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI
+from footprints.outbox import Deliverer
+from footprints.places.cache import PlaceCache
+from footprints.report_it_link import report_it_http
 
 SERVICE = "footprints"
 
@@ -25,13 +29,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
         app.state.engine = engine
+        app.state.places = PlaceCache(engine, refresh_s=chosen.places_refresh_s)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        http = report_it_http(chosen)
+        deliverer = None
+        if chosen.deliver_in_process:
+            deliverer = Deliverer(
+                engine,
+                http,
+                poll_s=chosen.outbox_poll_s,
+                max_backoff_s=chosen.outbox_max_backoff_s,
+                attempts=chosen.outbox_max_attempts,
+            )
+            deliverer.start()
         try:
             yield
         finally:
+            if deliverer is not None:
+                deliverer.stop()
+            http.close()
             engine.dispose()
 
-    app = FastAPI(title="Footprints", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Footprints",
+        version="1.0.0",
+        summary="Wigan's seven service delivery footprints: places, teams, cases and their allocation.",
+        lifespan=lifespan,
+    )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    for module in (places, cases, people, caseloads, rebalance):
+        app.include_router(module.router)
     return app

@@ -1,0 +1,1 @@
+"""Footprints' HTTP routes, one module per area."""

@@ -1,0 +1,110 @@
+"""Cases: intake from source systems, reads, progress, pinning, audit."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from sqlmodel import col, select
+
+from deal_shared.auth import Role
+from deal_shared.footprints import CaseProgress, CasePublic, CaseUpsert, WorkerRef
+from footprints import cases as case_service
+from footprints.api.deps import LeaderPrincipal, PlacesDep, ServicePrincipal, SettingsDep, StaffPrincipal
+from footprints.db import SessionDep
+from footprints.errors import CaseNotFound, NotYourTeam
+from footprints.models import AllocationAudit, Case, Worker
+from footprints.people import get_worker, led_team_ids, require_manages_footprint
+from footprints.schemas import AuditEntry, PinRequest
+from footprints.state import cost_model
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+
+
+def present(session, case: Case) -> CasePublic:
+    worker = session.get(Worker, case.worker_id) if case.worker_id else None
+    return CasePublic(
+        id=case.id,
+        source_system=case.source_system,
+        source_id=case.source_id,
+        footprint_code=case.footprint_code,
+        ward_code=case.ward_code,
+        status=case.status,
+        worker=WorkerRef(id=worker.id, display_name=worker.display_name) if worker else None,
+        due_at=case.due_at,
+        priority=case.priority,
+        skill=case.skill,
+        effort_points=case.effort_points,
+        allocated_at=case.allocated_at,
+    )
+
+
+@router.put("/cases/{source_system}/{source_id}", response_model=CasePublic)
+def upsert_case(
+    source_system: str,
+    source_id: str,
+    body: CaseUpsert,
+    session: SessionDep,
+    places: PlacesDep,
+    settings: SettingsDep,
+    _: ServicePrincipal,
+) -> CasePublic:
+    case = case_service.upsert_case(
+        session,
+        source_system=source_system,
+        source_id=source_id,
+        body=body,
+        locator=places.locator(),
+        costs=cost_model(settings),
+    )
+    return present(session, case)
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic)
+def get_case(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> CasePublic:
+    return present(session, case_service.get_case(session, case_id))
+
+
+@router.get("/cases/{source_system}/{source_id}", response_model=CasePublic)
+def get_case_by_source(source_system: str, source_id: str, session: SessionDep, _: StaffPrincipal) -> CasePublic:
+    case = case_service.find_by_source(session, source_system, source_id)
+    if case is None:
+        raise CaseNotFound(f"No case comes from {source_system}/{source_id}.")
+    return present(session, case)
+
+
+@router.post("/cases/{case_id}/progress", response_model=CasePublic)
+def record_progress(
+    case_id: uuid.UUID, body: CaseProgress, session: SessionDep, principal: StaffPrincipal
+) -> CasePublic:
+    case = case_service.get_case(session, case_id)
+    holder = session.get(Worker, case.worker_id) if case.worker_id else None
+    is_holder = holder is not None and holder.subject == principal.subject
+    leads = holder is not None and holder.team_id in led_team_ids(session, principal)
+    if not (is_holder or leads or principal.has_any(Role.manager, Role.admin)):
+        raise NotYourTeam("Only the worker holding the case, their team leader or a manager may record progress.")
+    return present(session, case_service.record_progress(session, case, progress=body, principal=principal))
+
+
+@router.post("/cases/{case_id}/pin", response_model=CasePublic)
+def pin_case(case_id: uuid.UUID, body: PinRequest, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
+    case = case_service.get_case(session, case_id)
+    require_manages_footprint(session, principal, case.footprint_code)
+    worker = get_worker(session, body.worker_id)
+    return present(session, case_service.pin_case(session, case, worker, principal=principal, note=body.note))
+
+
+@router.delete("/cases/{case_id}/pin", response_model=CasePublic)
+def unpin_case(case_id: uuid.UUID, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
+    case = case_service.get_case(session, case_id)
+    require_manages_footprint(session, principal, case.footprint_code)
+    return present(session, case_service.unpin_case(session, case))
+
+
+@router.get("/audit/cases/{case_id}", response_model=list[AuditEntry])
+def case_audit(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> list[AuditEntry]:
+    case_service.get_case(session, case_id)
+    rows = session.exec(
+        select(AllocationAudit).where(AllocationAudit.case_id == case_id).order_by(col(AllocationAudit.at))
+    ).all()
+    return [AuditEntry.model_validate(r, from_attributes=True) for r in rows]

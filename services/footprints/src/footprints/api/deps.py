@@ -1,0 +1,28 @@
+"""Dependencies handing routes the app's long-lived parts and the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from deal_shared.auth import Principal, Role, require_roles
+from footprints.config import Settings
+from footprints.places.cache import PlaceCache
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_places(request: Request) -> PlaceCache:
+    return request.app.state.places
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PlacesDep = Annotated[PlaceCache, Depends(get_places)]
+ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.service))]
+StaffPrincipal = Annotated[
+    Principal, Depends(require_roles(Role.staff, Role.team_leader, Role.manager, Role.admin, Role.service))
+]
+LeaderPrincipal = Annotated[Principal, Depends(require_roles(Role.team_leader, Role.manager, Role.admin))]

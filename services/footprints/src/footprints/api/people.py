@@ -1,0 +1,100 @@
+"""Teams, workers and absences (an absence repairs the caseload at once)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+from sqlmodel import select
+
+from deal_shared.auth import Role
+from footprints.api.deps import LeaderPrincipal, SettingsDep, StaffPrincipal
+from footprints.db import SessionDep
+from footprints.errors import FootprintNotFound, InvalidAbsence, NotYourTeam, WorkerExists
+from footprints.models import Footprint, Team, Worker
+from footprints.people import get_team, get_worker, require_manages_team
+from footprints.rebalance import add_absence
+from footprints.schemas import (
+    AbsenceCreate,
+    AbsencePublic,
+    RunPublic,
+    TeamCreate,
+    TeamPublic,
+    WorkerCreate,
+    WorkerPublic,
+)
+from footprints.state import capacity, cost_model
+
+router = APIRouter(prefix="/v1", tags=["people"])
+
+
+def present_worker(worker: Worker) -> WorkerPublic:
+    return WorkerPublic.model_validate({**worker.model_dump(), "capacity_points": round(capacity(worker), 2)})
+
+
+@router.post("/teams", response_model=TeamPublic, status_code=status.HTTP_201_CREATED)
+def create_team(body: TeamCreate, session: SessionDep, principal: LeaderPrincipal) -> TeamPublic:
+    if not principal.has_any(Role.manager, Role.admin):
+        raise NotYourTeam("Only managers create teams.")
+    if session.get(Footprint, body.footprint_code) is None:
+        raise FootprintNotFound(f"No footprint has code {body.footprint_code!r}.")
+    team = Team(name=body.name, footprint_code=body.footprint_code)
+    session.add(team)
+    session.flush()
+    return TeamPublic.model_validate(team, from_attributes=True)
+
+
+@router.get("/teams", response_model=list[TeamPublic])
+def list_teams(session: SessionDep, _: StaffPrincipal) -> list[TeamPublic]:
+    teams = session.exec(select(Team).order_by(Team.name)).all()
+    return [TeamPublic.model_validate(t, from_attributes=True) for t in teams]
+
+
+@router.post("/workers", response_model=WorkerPublic, status_code=status.HTTP_201_CREATED)
+def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrincipal) -> WorkerPublic:
+    get_team(session, body.team_id)
+    require_manages_team(session, principal, body.team_id)
+    if session.exec(select(Worker).where(Worker.subject == body.subject)).first() is not None:
+        raise WorkerExists(f"A worker record already belongs to {body.subject}.")
+    worker = Worker(**body.model_dump(mode="python"))
+    session.add(worker)
+    session.flush()
+    return present_worker(worker)
+
+
+@router.get("/workers", response_model=list[WorkerPublic])
+def list_workers(session: SessionDep, _: StaffPrincipal, team_id: uuid.UUID | None = None) -> list[WorkerPublic]:
+    query = select(Worker).order_by(Worker.display_name)
+    if team_id is not None:
+        query = query.where(Worker.team_id == team_id)
+    return [present_worker(w) for w in session.exec(query).all()]
+
+
+@router.post("/workers/{worker_id}/absences", response_model=AbsencePublic, status_code=status.HTTP_201_CREATED)
+def create_absence(
+    worker_id: uuid.UUID, body: AbsenceCreate, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
+) -> AbsencePublic:
+    worker = get_worker(session, worker_id)
+    require_manages_team(session, principal, worker.team_id)
+    if body.ends_on < body.starts_on:
+        raise InvalidAbsence("An absence cannot end before it starts.")
+    absence, run = add_absence(
+        session,
+        worker,
+        kind=body.kind.value,
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        note=body.note,
+        actor=principal.subject,
+        costs=cost_model(settings),
+        time_budget_s=settings.rebalance_time_budget_s,
+    )
+    return AbsencePublic(
+        id=absence.id,
+        worker_id=worker.id,
+        kind=body.kind,
+        starts_on=absence.starts_on,
+        ends_on=absence.ends_on,
+        note=absence.note,
+        repair=RunPublic.model_validate(run, from_attributes=True),
+    )
