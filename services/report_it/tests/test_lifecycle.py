@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from PIL import Image
@@ -122,3 +123,19 @@ def test_not_fixed_is_refused_after_the_window(make_settings, staff_headers) -> 
             headers={"X-Tracking-Token": report["tracking_token"]},
         )
         assert response.status_code == 409 and response.json()["code"] == "ReopenWindowClosed"
+
+
+def test_concurrent_updates_to_one_report_queue_rather_than_race(api, staff_headers, report_it_url) -> None:
+    report = new_report(api)
+    url = f"{report_it_url}/v1/reports/{report['id']}/updates"
+
+    def acknowledge(_: int) -> int:
+        with httpx.Client(timeout=30) as client:
+            return client.post(url, json={"status": "acknowledged"}, headers=staff_headers).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        codes = sorted(pool.map(acknowledge, range(4)))
+    # One moves it; the others find it already acknowledged, with nothing left to change.
+    assert codes == [201, 422, 422, 422]
+    timeline = api.get(f"/v1/reports/{report['id']}/updates").json()
+    assert [u["status"] for u in timeline] == ["acknowledged"]

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import and_, or_
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
@@ -118,8 +119,15 @@ def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[
     return report, token
 
 
-def get_visible_report(session: Session, *, report_id: UUID, viewer: Viewer) -> tuple[Report, Category]:
-    report = session.get(Report, report_id)
+def get_visible_report(
+    session: Session, *, report_id: UUID, viewer: Viewer, for_update: bool = False
+) -> tuple[Report, Category]:
+    """`for_update`: lock the row (PostgreSQL) so concurrent changes to one report queue rather than race."""
+    if for_update and session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database's write lock first, so the read that follows
+        # sees the last committed state and no other writer can slip in before this transaction commits.
+        session.execute(sa_update(Report).where(col(Report.id) == report_id).values(status=Report.status))
+    report = session.get(Report, report_id, with_for_update=for_update or None, populate_existing=for_update)
     category = session.get(Category, report.category_code) if report else None
     # A report the viewer may not see is indistinguishable from one that does not exist.
     if report is None or category is None or not viewer.can_see(report, category):

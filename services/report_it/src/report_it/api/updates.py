@@ -114,7 +114,7 @@ def post_update(
     settings: SettingsDep,
     base: BaseUrlDep,
 ) -> ReportUpdatePublic:
-    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     photo = None
     if submission.photo is not None:
         cleaned = clean_photo(
@@ -155,7 +155,7 @@ def get_updates(report_id: UUID, session: SessionDep, viewer: ViewerDep, base: B
 def post_not_fixed(
     report_id: UUID, body: NotFixed, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
 ) -> ReportUpdatePublic:
-    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     if not viewer.holds_tracking_token(report):
         raise ReportNotFound(
             f"There is no report {report_id} you reported; send its tracking token.", report_id=str(report_id)
@@ -188,7 +188,7 @@ def patch_report(
     borough: BoroughDep,
     base: BaseUrlDep,
 ) -> ReportUpdatePublic:
-    report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
+    report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     update = corrections.change_report(
         session, report=report, change=change, actor=Actor.of(principal), viewer=viewer, borough=borough
     )
@@ -208,7 +208,7 @@ def post_case_event(
     principal: Annotated[Principal, Depends(require_roles(Role.service))],
     session: SessionDep,
 ) -> Response:
-    report = session.get(Report, report_id)
+    report = session.get(Report, report_id, with_for_update=True)
     if report is None:
         raise ReportNotFound(f"There is no report {report_id}.", report_id=str(report_id))
     case_events.record_case_event(
