@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
-from sqlmodel import Session
 
-from deal_shared.auth import AuthSettings
-from deal_shared.db import make_engine
 from deal_shared.footprints import FootprintsClient
-from footprints.config import Settings as FootprintsSettings
-from footprints.db import migrate as migrate_footprints
-from footprints.main import create_app as create_footprints
-from footprints.places.store import load_illustrative
 from tests.support.server import free_port
 
 WIGAN_CENTRE = {"lat": 53.5455, "long": -2.632}
@@ -26,45 +20,50 @@ LEIGH = {"lat": 53.497, "long": -2.515}
 
 
 @contextmanager
-def serve_on(app, port: int) -> Iterator[str]:
-    """Like tests.support.server.serve, but on a chosen port: the one Volunteering was told footprints is at."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("footprints did not start")
-        time.sleep(0.02)
+def footprints_process(env: dict[str, str], port: int) -> Iterator[str]:
+    """The footprints service as its own process (services never import each other), serving on `port`."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "footprints.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("footprints did not start")
+            time.sleep(0.1)
+        yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        process.terminate()
+        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
-def footprints_app(database_factory, dev_key):
-    url = database_factory("footprints")
-    migrate_footprints(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        load_illustrative(session)
-        session.commit()
-    engine.dispose()
-    settings = FootprintsSettings(
-        database_url=url,
-        environment="test",
-        deliver_in_process=False,
-        report_it_url=f"http://127.0.0.1:{free_port()}",
-        auth=AuthSettings(dev_mode=True, dev_key_path=dev_key),
-    )
-    return lambda: create_footprints(settings)
+def footprints_env(database_factory, dev_key) -> dict[str, str]:
+    """A migrated footprints database with the shipped illustrative ward boundaries (`footprints setup`)."""
+    env = os.environ | {
+        "FOOTPRINTS_DATABASE_URL": database_factory("footprints"),
+        "FOOTPRINTS_ENVIRONMENT": "test",
+        "FOOTPRINTS_DELIVER_IN_PROCESS": "false",
+        "FOOTPRINTS_REPORT_IT_URL": f"http://127.0.0.1:{free_port()}",
+        "FOOTPRINTS_AUTH__DEV_MODE": "true",
+        "FOOTPRINTS_AUTH__DEV_KEY_PATH": str(dev_key),
+    }
+    subprocess.run([sys.executable, "-m", "footprints.cli", "setup"], env=env, check=True, capture_output=True)
+    return env
 
 
-def test_organisations_and_opportunities_get_their_footprint_from_footprints(footprints_app, make_volunteering):
+def test_organisations_and_opportunities_get_their_footprint_from_footprints(footprints_env, make_volunteering):
     port = free_port()
-    with serve_on(footprints_app(), port) as footprints_base:
+    with footprints_process(footprints_env, port) as footprints_base:
         vol = make_volunteering(footprints_url=footprints_base)
         with httpx.Client(base_url=footprints_base) as http:
             expected = FootprintsClient(http).locate(**WIGAN_CENTRE)
@@ -94,7 +93,7 @@ def test_organisations_and_opportunities_get_their_footprint_from_footprints(foo
         assert london.status_code == 422 and london.json()["code"] == "OutsideBorough"
 
 
-def test_accepted_while_footprints_is_down_and_filled_in_when_it_is_back(footprints_app, make_volunteering):
+def test_accepted_while_footprints_is_down_and_filled_in_when_it_is_back(footprints_env, make_volunteering):
     port = free_port()  # nothing listens here yet: footprints is down
     vol = make_volunteering(footprints_url=f"http://127.0.0.1:{port}", run_background=True, footprint_retry_seconds=0.2)
     organisation = vol.add_organisation(location=WIGAN_CENTRE)
@@ -102,7 +101,7 @@ def test_accepted_while_footprints_is_down_and_filled_in_when_it_is_back(footpri
     assert organisation["area"]["located"] is False and organisation["area"]["footprint_code"] is None
     assert opportunity["area"]["located"] is False
 
-    with serve_on(footprints_app(), port), vol.as_("officer.one") as officer:
+    with footprints_process(footprints_env, port), vol.as_("officer.one") as officer:
         vol.add_staff("officer.one")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
