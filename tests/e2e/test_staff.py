@@ -113,3 +113,43 @@ def test_staff_works_a_case_to_fixed_offline(page: Page, field_app: FieldApp, to
     assert len(fixed) == 1
     assert fixed[0]["public_text"] == "We have emptied the bin. Thank you for telling us."
     assert fixed[0]["photo"]["width"] == 1600
+
+
+def test_a_change_that_conflicts_with_one_made_meanwhile_is_shown_and_kept(
+    page: Page, field_app: FieldApp, token_for
+) -> None:
+    created = (
+        field_app.api.post(
+            "/v1/reports",
+            json={
+                "category": "litter",
+                "location": {"lat": WIGAN["latitude"], "long": WIGAN["longitude"] + 0.001},
+                "description": f"Crisp packets {uuid.uuid4().hex[:8]}",
+            },
+        )
+        .raise_for_status()
+        .json()
+    )
+    sign_in(page, token_for("staff", sub="e2e.second", name="Second Officer", department="street_cleansing"))
+    page.goto(f"/app/#/staff/case?id={created['id']}")
+    expect(page.get_by_role("heading", name=created["reference"], level=1)).to_be_visible()
+    page.context.set_offline(True)
+    page.get_by_label("New status").select_option("fixed")
+    page.get_by_role("button", name="Save update").click()
+    expect(page.get_by_role("heading", name="My team's cases")).to_be_visible()
+
+    # Meanwhile a colleague closes the report.
+    field_app.api.post(
+        f"/v1/reports/{created['id']}/updates", json={"status": "no_further_action", "public_text": "Private land."}
+    ).raise_for_status()
+
+    page.context.set_offline(False)
+    page.get_by_role("link", name="My reports").first.click()
+    card = page.locator("#outbox-list [data-outbox]")
+    expect(card).to_contain_text("Changed by someone else", timeout=30000)
+    expect(card).to_contain_text("cannot become fixed")
+    screenshot(page, "outbox-conflict")
+    assert field_app.api.get(f"/v1/reports/{created['id']}").json()["status"] == "no_further_action"
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.get_by_role("button", name="Discard").click()
+    expect(page.locator("#outbox-empty")).to_be_visible()

@@ -99,6 +99,19 @@ function afterSent(item, data, setStore) {
   setStore(OUTBOX).delete(item.key);
 }
 
+// A change the server has no idempotency key for (e.g. a status update) may have been applied before its answer
+// was lost; a resend is then refused as a conflict. If the server already shows what was asked, it is done.
+async function alreadyDone(item, token) {
+  const check = item.meta.done_when;
+  if (!check || item.attempts === 0) return false; // a first attempt's conflict is a real one
+  try {
+    const { data } = await request(check.path, { token, timeoutMs: 10000 });
+    return data && data[check.field] === check.equals;
+  } catch {
+    return false;
+  }
+}
+
 async function sendOne(item) {
   let token;
   if (item.staff) {
@@ -127,6 +140,10 @@ async function sendOne(item) {
       return "offline";
     }
     const status = error.status;
+    if (status === 409 && (await alreadyDone(item, token))) {
+      await atomically([OUTBOX, MINE], (store) => afterSent(item, {}, store));
+      return "sent";
+    }
     let state = REJECTED;
     if (status === 401) state = NEEDS_SIGN_IN;
     else if (status === 409 || status === 412) state = CONFLICT;
