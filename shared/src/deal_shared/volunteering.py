@@ -288,6 +288,7 @@ class Summary(BaseModel):
     leave_year: int
     group_by: GroupBy
     rows: list[SummaryRow]
+    total_staff: int = Field(description="Distinct staff: one person may appear in several rows")
     total_hours: float
     total_days: float
 

@@ -78,6 +78,7 @@ def summary(session: Session, settings: Settings, *, start_year: int, group_by: 
         leave_year=start_year,
         group_by=group_by,
         rows=rows,
+        total_staff=len(set().union(*(cell.staff for cell in cells.values()))),
         total_hours=round(total / 60, 2),
         total_days=round(total / day, 2),
     )
@@ -125,7 +126,6 @@ def open_data_csv(report: Summary, *, year_label: str, min_count: int) -> str:
         rest = sorted((row.staff, i) for i, row in enumerate(report.rows) if i not in small)
         if rest:
             small.add(rest[0][1])
-    total_staff = sum(row.staff for row in report.rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["leave_year", report.group_by.value, "staff_volunteering", "days_given", "hours_given"])
@@ -134,8 +134,8 @@ def open_data_csv(report: Summary, *, year_label: str, min_count: int) -> str:
             writer.writerow([year_label, row.label, SUPPRESSED, SUPPRESSED, SUPPRESSED])
         else:
             writer.writerow([year_label, row.label, row.staff, row.days, row.hours])
-    if total_staff >= min_count:
-        writer.writerow([year_label, "Total", "", report.total_days, report.total_hours])
+    if report.total_staff >= min_count:
+        writer.writerow([year_label, "Total", report.total_staff, report.total_days, report.total_hours])
     else:
         writer.writerow([year_label, "Total", SUPPRESSED, SUPPRESSED, SUPPRESSED])
     return out.getvalue()
