@@ -22,7 +22,7 @@ class Settings(ServiceSettings):
     lending_penalty_m: float = 1500.0
     move_penalty_m: float = 2000.0
     fair_mode: bool = Field(default=False, description="Rising cost as a worker fills up: an even spread")
-    fairness_m: float = 3000.0
+    fairness_m: float = 10000.0
     online_load_m: float = 1500.0
     rebalance_time_budget_s: float = 5.0
 

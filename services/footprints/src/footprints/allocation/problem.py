@@ -54,7 +54,7 @@ class CostModel:
     # Fair mode: a worker's load L of capacity C costs fairness_m * L^2 / C, so each further point of work costs
     # more as they fill up (convex); a full worker's next point costs about 2 * fairness_m.
     fair: bool = False
-    fairness_m: float = 3000.0
+    fairness_m: float = 10000.0
     unplaced_m: float = 1_000_000.0
     # Online scoring: a candidate's load after taking the case costs this much per unit of utilisation.
     online_load_m: float = 1500.0

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shapely import STRtree
+from shapely import transform as transform_coords
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
-from shapely.ops import transform, unary_union
+from shapely.ops import unary_union
 from shapely.validation import explain_validity
 
 from deal_shared.geo import METRES_PER_DEGREE
@@ -56,7 +57,7 @@ class BoundarySet:
 def metric(geometry, origin_lat: float):
     """A local equirectangular projection in metres: areas good to well under 1% across a borough."""
     cos = math.cos(math.radians(origin_lat))
-    return transform(lambda x, y, z=None: (x * METRES_PER_DEGREE * cos, y * METRES_PER_DEGREE), geometry)
+    return transform_coords(geometry, lambda coords: coords * [METRES_PER_DEGREE * cos, METRES_PER_DEGREE])
 
 
 def read_table(text: str) -> list[dict[str, str]]:
