@@ -82,5 +82,6 @@ def suggest(
                     located=True,
                 )
             suggestions.append(_suggestion(cluster, area))
-    suggestions.sort(key=lambda s: (-s.source.report_count, s.last_reported_at), reverse=False)
+    # The most reports first; among equals, the most recently active.
+    suggestions.sort(key=lambda s: (-s.source.report_count, -s.last_reported_at.timestamp()))
     return suggestions
