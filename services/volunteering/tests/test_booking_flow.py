@@ -235,6 +235,20 @@ def test_errors_are_problems_not_crashes(vol) -> None:
         assert bad_hours.status_code == 422
         assert officer.post("/v1/organisations", json={"name": "X"}).status_code == 403
         assert officer.put("/v1/staff/someone", json={}).status_code == 403
+        organisation = vol.add_organisation()
+        flexible = vol.add_opportunity(organisation["id"], starts_at=None, ends_at=None)
+        for body in (
+            {"opportunity_id": flexible["id"], "date": "9999-12-31"},
+            {"opportunity_id": flexible["id"], "date": "2031-07-01", "amount": "hours", "hours": 1e-9},
+            {"opportunity_id": flexible["id"], "date": "2031-07-01", "amount": "hours", "hours": 0.1},
+        ):
+            odd = officer.post("/v1/bookings", json=body)
+            assert odd.status_code == 422 and odd.json()["code"] == "InvalidBookingTime", body
+        ancient = officer.post("/v1/bookings/log", json={"organisation_id": organisation["id"], "date": "0001-01-01"})
+        assert ancient.status_code == 422
+    with vol.admin() as admin:
+        long_subject = admin.put("/v1/staff/" + "x" * 300, json={})
+        assert long_subject.status_code == 422
     with vol.as_("nobody.here") as nobody:
         missing = nobody.get("/v1/me/entitlement")
         assert missing.status_code == 404 and missing.json()["code"] == "StaffProfileNotFound"

@@ -77,7 +77,9 @@ class StaffProfileFields(BaseModel):
     email: Email | None = None
     directorate: Text200
     team: Text200
-    line_manager_subject: str | None = Field(default=None, description="Token subject of the approving manager")
+    line_manager_subject: str | None = Field(
+        default=None, max_length=200, description="Token subject of the approving manager"
+    )
     contracted_weekly_hours: float = Field(gt=0, le=60, description="Contracted hours a week (37 is full time)")
     start_date: date | None = Field(default=None, description="Starters get a pro-rata share of their first year")
     leave_date: date | None = Field(default=None, description="Leavers get a pro-rata share of their last year")

@@ -44,6 +44,8 @@ from volunteering.locks import lock_row
 from volunteering.models import Booking, Opportunity, StaffProfile
 from volunteering.staff import auto_approves
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 def minutes_for(settings: Settings, *, amount: Amount, hours: float | None) -> int:
     day = settings.standard_day_minutes
@@ -56,6 +58,8 @@ def minutes_for(settings: Settings, *, amount: Amount, hours: float | None) -> i
     minutes = round(hours * 60)
     if minutes % 15 or abs(hours * 60 - minutes) > 1e-6:
         raise InvalidBookingTime("Book hours in quarter hours (e.g. 1.5, 2.25).", hours=hours)
+    if minutes <= 0:
+        raise InvalidBookingTime("Book at least a quarter of an hour.", hours=hours)
     if minutes > day:
         raise InvalidBookingTime(f"One booking takes at most a standard day ({day / 60:g} hours).", hours=hours)
     return minutes
@@ -78,6 +82,9 @@ def _lock_opportunity(session: Session, opportunity_id: uuid.UUID) -> Opportunit
 
 
 def _check_employed(profile: StaffProfile, day: date) -> None:
+    # Bounds keep leave-year arithmetic inside the calendar, whatever date a client sends.
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidBookingTime(f"Volunteering is booked for {FIRST_YEAR} to {LAST_YEAR}.", date=day.isoformat())
     if (profile.start_date and day < profile.start_date) or (profile.leave_date and day > profile.leave_date):
         raise NotEmployed(f"{profile.name} is not employed on {day.isoformat()}.", date=day.isoformat())
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from deal_shared.auth import AdminPrincipal, Principal, Role, StaffPrincipal
@@ -77,7 +78,11 @@ def my_calendar(session: SessionDep, principal: StaffPrincipal, base: BaseUrlDep
 
 @router.put("/v1/staff/{subject}", response_model=StaffProfilePublic, summary="Add or update a staff profile")
 def put_profile(
-    subject: str, body: StaffProfileUpsert, session: SessionDep, _: AdminPrincipal, settings: SettingsDep
+    subject: Annotated[str, Path(min_length=1, max_length=200)],
+    body: StaffProfileUpsert,
+    session: SessionDep,
+    _: AdminPrincipal,
+    settings: SettingsDep,
 ) -> StaffProfilePublic:
     return presenters.profile_public(staff.upsert_profile(session, subject=subject, fields=body), settings)
 
@@ -103,7 +108,10 @@ def staff_entitlement(
 
 @router.put("/v1/directorates/{directorate}", response_model=DirectoratePolicyPublic)
 def put_directorate(
-    directorate: str, body: DirectoratePolicy, session: SessionDep, _: AdminPrincipal
+    directorate: Annotated[str, Path(min_length=1, max_length=200)],
+    body: DirectoratePolicy,
+    session: SessionDep,
+    _: AdminPrincipal,
 ) -> DirectoratePolicyPublic:
     setting = staff.set_directorate_policy(session, directorate=directorate, policy=body)
     return DirectoratePolicyPublic(directorate=setting.directorate, auto_approve=setting.auto_approve)
