@@ -3,6 +3,7 @@ near-integral start; rounding plus local moves give a plan in well under a secon
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -14,6 +15,8 @@ from footprints.allocation.problem import Problem, Solution, evaluate, fairness_
 
 TANGENTS = 16
 CP_SCALE = 10
+# Up to this many cases CP-SAT takes the whole problem at once; beyond, it works one footprint at a time.
+SMALL = 400
 # Transportation costs are integers per unit of effort: 840 is divisible by every effort from 1 to 8.
 UNIT_SCALE = 10 * 840
 
@@ -276,6 +279,68 @@ def polish_cp_sat(
     return plan, bound, solver.status_name(status).lower()
 
 
+def _subproblem(problem: Problem, chosen: dict[int, int | None], rows: list[int]) -> tuple[Problem, dict]:
+    """The cases `rows` free to move, every other case fixed where it is (its effort counted as fixed load)."""
+    free = set(rows)
+    fixed = dict(problem.fixed_load)
+    for i, a in chosen.items():
+        if i not in free and a is not None:
+            worker = problem.workers[problem.arcs[a].worker]
+            fixed[worker.id] = fixed.get(worker.id, 0.0) + problem.cases[i].effort
+    sub = Problem(
+        cases=[problem.cases[i] for i in rows],
+        workers=problem.workers,
+        costs=problem.costs,
+        today=problem.today,
+        fixed_load=fixed,
+    )
+    back: dict[int, int] = {}
+    start: dict[int, int | None] = {}
+    for k, i in enumerate(rows):
+        own = []
+        for a in problem.arcs_of_case[i]:
+            arc = problem.arcs[a]
+            back[len(sub.arcs)] = a
+            if chosen.get(i) == a:
+                start[k] = len(sub.arcs)
+            own.append(len(sub.arcs))
+            sub.arcs.append(dataclasses.replace(arc, case=k))
+        sub.arcs_of_case.append(own)
+        start.setdefault(k, None)
+    return sub, {"back": back, "start": start}
+
+
+def polish_lns(
+    problem: Problem, chosen: dict[int, int | None], *, deadline: float, gap_limit: float, bound: float
+) -> dict[int, int | None]:
+    """Large-neighbourhood search: CP-SAT re-solves one footprint's cases at a time (the rest held still), a
+    model small enough to solve well on 2 cores, until the gap limit or the deadline."""
+    by_footprint: dict[str, list[int]] = {}
+    for i, case in enumerate(problem.cases):
+        by_footprint.setdefault(case.footprint, []).append(i)
+    groups = sorted(by_footprint.values(), key=len, reverse=True)
+    objective = evaluate(problem, chosen)[0]
+    stale = 0
+    round_no = 0
+    while time.perf_counter() < deadline and stale < len(groups) and groups:
+        rows = groups[round_no % len(groups)]
+        round_no += 1
+        sub, maps = _subproblem(problem, chosen, rows)
+        remaining = deadline - time.perf_counter()
+        plan, _, _ = polish_cp_sat(sub, maps["start"], time_limit_s=min(remaining, 10.0), gap_limit=0.0)
+        candidate = dict(chosen)
+        for k, i in enumerate(rows):
+            candidate[i] = maps["back"][plan[k]] if plan.get(k) is not None else None
+        value = evaluate(problem, candidate)[0]
+        if value < objective - 1e-6:
+            chosen, objective, stale = candidate, value, 0
+        else:
+            stale += 1
+        if objective > 0 and (objective - bound) / objective <= gap_limit:
+            break
+    return chosen
+
+
 def solve_weighted(
     problem: Problem, *, time_budget_s: float = 1.0, polish: bool = False, gap_limit: float = 0.001
 ) -> Solution:
@@ -287,14 +352,17 @@ def solve_weighted(
     status, method = "feasible", "lp_rounding"
     gap = (objective - bound) / objective if objective > 0 else 0.0
     if polish and gap > gap_limit and time.perf_counter() < deadline:
-        plan, cp_bound, cp_status = polish_cp_sat(
-            problem, chosen, time_limit_s=deadline - time.perf_counter(), gap_limit=gap_limit
-        )
+        if len(problem.cases) <= SMALL:
+            plan, cp_bound, cp_status = polish_cp_sat(
+                problem, chosen, time_limit_s=deadline - time.perf_counter(), gap_limit=gap_limit
+            )
+            if evaluate(problem, plan)[0] <= objective:
+                chosen, status = plan, cp_status
+            if cp_bound is not None:
+                bound = max(bound, cp_bound)
+        else:
+            chosen = polish_lns(problem, chosen, deadline=deadline, gap_limit=gap_limit, bound=bound)
         method = "cp_sat"
-        if evaluate(problem, plan)[0] <= objective:
-            chosen, status = plan, cp_status
-        if cp_bound is not None:
-            bound = max(bound, cp_bound)
     solution = to_solution(
         problem,
         chosen,
