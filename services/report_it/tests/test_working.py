@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from deal_shared.db import make_engine
 from deal_shared.report_it import CaseEvent, CaseEventKind, ReportItClient
-from report_it.models import Report
+from report_it.cli import setup
+from report_it.models import Report, ResponseTemplate
 from services.report_it.tests.test_lifecycle import new_report
 
 LEIGH = {"lat": 53.497, "long": -2.515}
@@ -168,3 +169,17 @@ def test_client_posts_case_events(report_it_url, token_for, api) -> None:
             CaseEvent(event_id=str(uuid.uuid4()), kind=CaseEventKind.in_progress, occurred_at=datetime.now(UTC)),
         )
     assert api.get(f"/v1/reports/{report['id']}").json()["status"] == "in_progress"
+
+
+def test_setup_seeds_starter_templates_once(fresh_db, make_settings) -> None:
+    settings = make_settings(database_url=fresh_db)
+    setup(settings, demo=False)
+    setup(settings, demo=False)
+    engine = make_engine(fresh_db)
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(ResponseTemplate)).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 8
+    assert {(t.category_code, t.title) for t in rows} >= {("fly_tipping", "Cleared"), (None, "Not council land")}

@@ -18,6 +18,7 @@ from report_it.delivery import Deliverer
 from report_it.demo import load_demo_reports
 from report_it.open311.keys import seed_demo_key
 from report_it.retention import anonymise_closed_reports
+from report_it.templates import seed_templates
 
 
 def setup(settings: Settings, *, demo: bool) -> None:
@@ -26,6 +27,8 @@ def setup(settings: Settings, *, demo: bool) -> None:
     try:
         with Session(engine) as session:
             added = seed_categories(session)
+            session.flush()
+            seed_templates(session)
             reports = load_demo_reports(session) if demo else 0
             keys = seed_demo_key(session) if demo else 0
             session.commit()

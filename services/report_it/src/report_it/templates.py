@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from uuid import UUID
 
 from sqlalchemy import or_
@@ -15,7 +17,28 @@ from deal_shared.report_it import (
 )
 from report_it.categories import get_category
 from report_it.errors import TemplateNotFound
-from report_it.models import ResponseTemplate
+from report_it.models import Category, ResponseTemplate
+
+
+def seed_templates(session: Session) -> int:
+    """Add the shipped starter templates to an install that has none; returns how many were added."""
+    if session.exec(select(ResponseTemplate.id)).first() is not None:
+        return 0
+    text = resources.files("report_it").joinpath("data/response_templates.json").read_text()
+    items = [ResponseTemplateCreate.model_validate(item) for item in json.loads(text)]
+    known = set(session.exec(select(Category.code)).all())
+    for item in items:
+        if item.category is None or item.category in known:
+            session.add(
+                ResponseTemplate(
+                    category_code=item.category,
+                    title=item.title,
+                    text=item.text,
+                    status=item.status.value if item.status else None,
+                )
+            )
+    session.flush()
+    return len(items)
 
 
 def to_public(template: ResponseTemplate) -> ResponseTemplatePublic:
