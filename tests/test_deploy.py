@@ -104,6 +104,12 @@ def api_workload(objects: list[kube.Object], service: Service) -> kube.Workload:
     return next(w for w in kube.workloads([deployment]))
 
 
+def config_data(objects: list[kube.Object], service_name: str) -> dict[str, str]:
+    """The service's generated ConfigMap (its name carries a content hash)."""
+    (config_map,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith(service_name + "-")]
+    return config_map["data"]
+
+
 def test_overlays_are_staging_and_production_built_on_the_base() -> None:
     assert OVERLAYS == ["production", "staging"]
     for overlay in OVERLAYS:
@@ -285,8 +291,7 @@ def test_ingress_routes_the_public_host_to_paths_report_it_serves(overlay: str) 
     for prefix, backend in routes.items():
         assert backend == {"name": "report-it", "port": {"name": "http"}}
         assert serves_prefix("report-it", prefix), f"report-it serves nothing under {prefix}"
-    (config_map,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith("report-it")]
-    assert config_map["data"]["REPORT_IT_PUBLIC_BASE_URL"] == f"https://{hosts[0]}"
+    assert config_data(objects, "report-it")["REPORT_IT_PUBLIC_BASE_URL"] == f"https://{hosts[0]}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -299,8 +304,10 @@ def test_background_work_runs_as_its_own_workloads(overlay: str) -> None:
     }
     assert commands.get(("report-it", "worker")) == "Deployment"
     assert commands.get(("report-it", "anonymise")) == "CronJob"
-    (report_it_config,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith("report-it")]
-    assert report_it_config["data"]["REPORT_IT_RUN_DELIVERER"] == "false", "the worker delivers, not the API pods"
+    assert commands.get(("footprints", "worker")) == "Deployment"
+    assert commands.get(("footprints", "rebalance")) == "CronJob"
+    assert config_data(objects, "report-it")["REPORT_IT_RUN_DELIVERER"] == "false", "the worker delivers"
+    assert config_data(objects, "footprints")["FOOTPRINTS_DELIVER_IN_PROCESS"] == "false", "the worker delivers"
     for cron_job in kube.find(objects, "CronJob"):
         assert cron_job["spec"]["concurrencyPolicy"] == "Forbid", "one run at a time"
 
