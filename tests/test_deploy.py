@@ -10,6 +10,8 @@ import importlib
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -488,6 +490,15 @@ def dockerfile_user(service: Service) -> tuple[int, int]:
     return int(uid), int(gid)
 
 
+@functools.cache
+def uvicorn_options() -> frozenset[str]:
+    """The options the installed uvicorn accepts, from its own --help."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("uvicorn")), "--help"], capture_output=True, text=True, check=True
+    )
+    return frozenset(re.findall(r"--[a-z][a-z0-9-]*", result.stdout))
+
+
 def copies_code(stage: Stage, service: Service) -> list[int]:
     code = {"shared", f"services/{service.package}"}
     return [stage.index_of(i) for i in stage.all("COPY") if set(i.words()[:-1]) & code]
@@ -536,6 +547,8 @@ def test_dockerfile_follows_the_house_rules(service: Service) -> None:
     assert argv[argv.index("--port") + 1] == str(PORT) and argv[argv.index("--host") + 1] == "0.0.0.0"
     module, _, function = service.factory.partition(":")
     assert callable(getattr(importlib.import_module(module), function))
+    unknown = [flag for flag in argv if flag.startswith("--") and flag not in uvicorn_options()]
+    assert unknown == [], f"uvicorn has no {unknown}"
     assert [e.arguments for e in final.all("EXPOSE")] == [str(PORT)]
 
 
