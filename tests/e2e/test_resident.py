@@ -82,3 +82,26 @@ def test_two_reports_made_offline_arrive_exactly_once(page: Page, field_app: Fie
     page.evaluate("navigator.serviceWorker.ready.then(r => r.active.postMessage({type: 'flush'}))")
     page.wait_for_timeout(1500)
     assert len(field_app.reports_with(marker, "litter")) == 2
+
+
+def test_a_report_saved_offline_survives_closing_the_app(page: Page, field_app: FieldApp) -> None:
+    marker = f"closed-{uuid.uuid4().hex[:8]}"
+    context = page.context
+    page.goto("/app/")
+    wait_for_worker(page)
+    context.set_offline(True)
+    page.goto("/app/#/report")
+    expect(page.get_by_text("From your phone's location")).to_be_visible()
+    choose_category(page, "Graffiti")
+    page.get_by_label("No", exact=True).check()
+    page.get_by_label("Description (optional)").fill(f"Tag on the bus shelter {marker}")
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator("#outbox-list [data-outbox]")).to_have_count(1)
+    page.close()
+
+    context.set_offline(False)
+    reopened = context.new_page()
+    reopened.goto("/app/#/mine")
+    expect(reopened.locator("#outbox-empty")).to_be_visible(timeout=30000)
+    expect(reopened.locator("#sent-list [data-report]")).to_have_count(1)
+    assert len(field_app.reports_with(marker, "graffiti")) == 1

@@ -102,11 +102,9 @@ def _route_path(request: Request, method: str, *candidates: str) -> str | None:
 def _security_headers(settings: WebAppSettings) -> dict[str, str]:
     tiles = urlsplit(settings.tile_url.replace("{s}", "a"))
     tile_origin = f"{tiles.scheme}://{tiles.netloc}".replace("://a.", "://*.") if tiles.netloc else ""
-    footprints = urlsplit(settings.footprints_url)
-    footprints_origin = f"{footprints.scheme}://{footprints.netloc}" if footprints.netloc else ""
     policy = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self' {footprints_origin}; "
+        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self'; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
     )
     return {"Content-Security-Policy": " ".join(policy.split()), "X-Content-Type-Options": "nosniff"}
@@ -129,7 +127,6 @@ def app_config(request: Request) -> Response:
         if settings.tile_url
         else None,
         "centre": {"lat": settings.centre_lat, "long": settings.centre_long},
-        "footprints_url": settings.footprints_url.rstrip("/") or None,
         "api": {
             "support": _route_path(request, "POST", "/v1/reports/{report_id}/support"),
             "updates": _route_path(request, "GET", "/v1/reports/{report_id}/updates"),

@@ -20,7 +20,3 @@ class WebAppSettings(BaseSettings):
     tile_max_zoom: int = Field(default=19, ge=1, le=22)
     centre_lat: float = Field(default=53.545, description="Where the map opens without a GPS fix (Wigan)")
     centre_long: float = -2.632
-    footprints_url: str = Field(
-        default="",
-        description="Footprints as phones reach it, for staff caseloads; empty: caseloads are not offered",
-    )

@@ -59,7 +59,8 @@ async function cacheFirst(request, cacheName) {
   if (kept) return kept;
   const response = await fetch(request);
   const private_ = (response.headers.get("Cache-Control") || "").includes("no-store");
-  if ((response.ok || response.type === "opaque") && !private_) {
+  // Opaque (no-CORS) answers are never kept: browsers count each as megabytes against the storage quota.
+  if (response.ok && !private_) {
     await cache.put(request, response.clone());
     trim(cache);
   }

@@ -122,7 +122,11 @@ export function locationPicker({ config, onChange, initial = null }) {
       const L = await loadLeaflet();
       const start = position || config.centre;
       map = L.map(mapBox, { zoomControl: true }).setView([start.lat, start.long], position ? 18 : 14);
-      L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: config.tiles.max_zoom || 19 }).addTo(map);
+      L.tileLayer(config.tiles.url, {
+        attribution: config.tiles.attribution,
+        maxZoom: config.tiles.max_zoom || 19,
+        crossOrigin: true, // CORS tiles can be kept by the service worker for offline use
+      }).addTo(map);
       marker = L.marker([start.lat, start.long], { draggable: true, keyboard: true, title: "The problem is here", alt: "Pin" }).addTo(map);
       marker.on("dragend", () => {
         const p = marker.getLatLng();
