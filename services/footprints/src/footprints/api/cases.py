@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlmodel import col, select
 
 from deal_shared.auth import Role
@@ -19,6 +20,8 @@ from footprints.schemas import AuditEntry, PinRequest
 from footprints.state import cost_model
 
 router = APIRouter(prefix="/v1", tags=["cases"])
+SourceSystem = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+SourceId = Annotated[str, Path(min_length=1, max_length=200)]
 
 
 def present(session, case: Case) -> CasePublic:
@@ -66,7 +69,9 @@ def get_case(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Case
 
 
 @router.get("/cases/{source_system}/{source_id}", response_model=CasePublic)
-def get_case_by_source(source_system: str, source_id: str, session: SessionDep, _: StaffPrincipal) -> CasePublic:
+def get_case_by_source(
+    source_system: SourceSystem, source_id: SourceId, session: SessionDep, _: StaffPrincipal
+) -> CasePublic:
     case = case_service.find_by_source(session, source_system, source_id)
     if case is None:
         raise CaseNotFound(f"No case comes from {source_system}/{source_id}.")
