@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from deal_shared.footprints import CasePublic, CaseUpsert
 from report_it.main import create_app
 from services.report_it.tests.test_lifecycle import new_report
+from services.report_it.tests.test_working import set_columns
 from tests.support.server import serve
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -50,6 +51,16 @@ def test_the_atom_feed_lists_new_and_fixed_reports_by_area(api, staff_headers, t
     fixed_only = api.get("/v1/reports/feed.atom", params={"bbox": box, "kind": "fixed"})
     assert len(ET.fromstring(fixed_only.content).findall(f"{ATOM}entry")) == 1
     assert api.get("/v1/reports/feed.atom", params={"bbox": "nonsense"}).status_code == 422
+
+
+def test_the_feed_follows_a_footprint_once_footprints_has_placed_reports(api, report_it_db) -> None:
+    placed = new_report(api, category="litter", answers={})
+    new_report(api, category="litter", answers={})
+    code = f"T{uuid.uuid4().hex[:6]}"
+    set_columns(report_it_db, placed["id"], footprint_code=code, ward_code=f"W{code}")
+    for params in ({"footprint": code}, {"ward": f"W{code}"}):
+        feed = ET.fromstring(api.get("/v1/reports/feed.atom", params=params).content)
+        assert [e.find(f"{ATOM}id").text for e in feed.findall(f"{ATOM}entry")] == [f"urn:uuid:{placed['id']}#new"]
 
 
 class FakeFootprints:

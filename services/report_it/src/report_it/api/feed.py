@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/reports", tags=["feeds"])
     "/feed.atom",
     response_class=Response,
     responses={200: {"content": {"application/atom+xml": {}}}},
-    summary="Atom feed of new and fixed reports (public), by area (bbox) and category",
+    summary="Atom feed of new and fixed reports (public), by area (bbox, footprint or ward) and category",
 )
 def atom(
     request: Request,
@@ -31,6 +31,8 @@ def atom(
     base: BaseUrlDep,
     bbox: Annotated[str | None, Query(description="min_long,min_lat,max_long,max_lat")] = None,
     category: Annotated[str | None, Query(description="Category codes, comma separated")] = None,
+    footprint: Annotated[str | None, Query(description="A service delivery footprint code, e.g. SDF4")] = None,
+    ward: Annotated[str | None, Query(description="A ward code")] = None,
     kind: Literal["all", "new", "fixed"] = "all",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
@@ -41,6 +43,10 @@ def atom(
 
     def query(order_column):
         q = select(Report).where(col(Report.category_code).in_(wanted))
+        if footprint:
+            q = q.where(Report.footprint_code == footprint)
+        if ward:
+            q = q.where(Report.ward_code == ward)
         if box:
             min_lon, min_lat, max_lon, max_lat = box
             q = q.where(col(Report.lat).between(min_lat, max_lat), col(Report.lon).between(min_lon, max_lon))
