@@ -226,3 +226,20 @@ def test_webhooks_are_signed_filtered_and_retried(api, staff_headers, token_for)
         hook_id = created.json()["id"]
         assert api.delete(f"/v1/webhooks/{hook_id}", headers=manager).status_code == 204
         assert api.delete(f"/v1/webhooks/{hook_id}", headers=manager).status_code == 404
+
+
+def test_admins_see_given_up_messages_and_retry_them(api, token_for, fresh_db, make_settings) -> None:
+    admin = {"Authorization": f"Bearer {token_for('admin', sub='ops')}"}
+    with serve(create_app(make_settings(database_url=fresh_db))) as base, httpx.Client(base_url=base) as own:
+        hook = own.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/nowhere"}, headers=admin).json()
+        new_report(own)
+        own.delete(f"/v1/webhooks/{hook['id']}", headers=admin)  # now the delivery can never succeed
+        wait_until(lambda: own.get("/v1/outbox", headers=admin).json()["failures"])
+        summary = own.get("/v1/outbox", headers=admin).json()
+        assert summary["counts"]["webhook"] == {"failed": 1}
+        failure = summary["failures"][0]
+        assert failure["kind"] == "webhook" and "removed" in failure["last_error"] and "payload" not in failure
+        retried = own.post(f"/v1/outbox/{failure['id']}/retry", headers=admin)
+        assert retried.status_code == 200 and retried.json()["attempts"] == 0
+        assert own.post(f"/v1/outbox/{uuid.uuid4()}/retry", headers=admin).status_code == 404
+        assert own.get("/v1/outbox", headers={"Authorization": f"Bearer {token_for('staff')}"}).status_code == 403

@@ -413,6 +413,23 @@ class ReportStatistics(BaseModel):
     repeat_locations: list[RepeatLocation]
 
 
+class OutboxFailure(BaseModel):
+    """A message the deliverer gave up on; its content (addresses, bodies) is not shown."""
+
+    id: UUID
+    kind: str
+    report_id: UUID | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class OutboxSummary(BaseModel):
+    counts: dict[str, dict[str, int]] = Field(description="kind -> state -> count")
+    oldest_pending_at: datetime | None
+    failures: list[OutboxFailure] = Field(description="The most recent failures, newest first")
+
+
 class Cluster(BaseModel):
     """A hotspot: open reports of one category close in space and time."""
 
