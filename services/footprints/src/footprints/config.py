@@ -20,6 +20,7 @@ class Settings(ServiceSettings):
 
     lending_radius_m: float = 4000.0
     lending_penalty_m: float = 1500.0
+    repair_lending_radius_m: float = 8000.0
     move_penalty_m: float = 2000.0
     fair_mode: bool = Field(default=False, description="Rising cost as a worker fills up: an even spread")
     fairness_m: float = 10000.0

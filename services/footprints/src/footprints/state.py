@@ -19,6 +19,7 @@ def cost_model(settings: Settings, *, fair: bool | None = None) -> CostModel:
     return CostModel(
         lending_radius_m=settings.lending_radius_m,
         lending_penalty_m=settings.lending_penalty_m,
+        repair_lending_radius_m=settings.repair_lending_radius_m,
         move_penalty_m=settings.move_penalty_m,
         fair=settings.fair_mode if fair is None else fair,
         fairness_m=settings.fairness_m,

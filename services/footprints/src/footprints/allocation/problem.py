@@ -50,6 +50,8 @@ class CostModel:
 
     lending_radius_m: float = 4000.0
     lending_penalty_m: float = 1500.0
+    # In an absence, borrowing from a neighbouring footprint beats reshuffling a whole team: a wider reach.
+    repair_lending_radius_m: float = 8000.0
     move_penalty_m: float = 2000.0
     # Fair mode: a worker's load L of capacity C costs fairness_m * L^2 / C, so each further point of work costs
     # more as they fill up (convex); a full worker's next point costs about 2 * fairness_m.

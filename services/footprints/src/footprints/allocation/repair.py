@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -44,7 +45,12 @@ def repair(
     forced = [c for c in forced if not worker_by_id[c.current].available_on(c.due)]
     if not forced:
         return RepairReport()
-    reach = Problem.build(forced, workers, costs=costs, today=today)
+    repair_costs = dataclasses.replace(
+        costs,
+        move_penalty_m=REPAIR_MOVE_PENALTY_M,
+        lending_radius_m=max(costs.lending_radius_m, costs.repair_lending_radius_m),
+    )
+    reach = Problem.build(forced, workers, costs=repair_costs, today=today)
     helpers = {workers[arc.worker].id for arc in reach.arcs} - absent
     forced_ids = {c.id for c in forced}
     movable = [c for c in cases if c.id in forced_ids or (c.current in helpers and not c.pinned)]
@@ -53,7 +59,6 @@ def repair(
     for c in cases:
         if c.id not in movable_ids and c.current is not None:
             fixed[c.current] = fixed.get(c.current, 0.0) + c.effort
-    repair_costs = CostModel(**{**costs.__dict__, "move_penalty_m": REPAIR_MOVE_PENALTY_M})
     problem = Problem.build(movable, workers, costs=repair_costs, today=today, fixed_load=fixed, forced_from=absent)
     if all(c.effort == 1 for c in movable):
         solution = solve_unit(problem, time_budget_s=time_budget_s)
@@ -64,7 +69,7 @@ def repair(
         target = solution.assignment.get(case.id)
         if case.id in forced_ids:
             if target is None:
-                report.unplaced.append((case, unplaced_reason(case, workers, today=today, costs=costs)))
+                report.unplaced.append((case, unplaced_reason(case, workers, today=today, costs=repair_costs)))
             else:
                 report.forced.append((case, target))
         elif target != case.current:
