@@ -243,3 +243,27 @@ def test_admins_see_given_up_messages_and_retry_them(api, token_for, fresh_db, m
         assert retried.status_code == 200 and retried.json()["attempts"] == 0
         assert own.post(f"/v1/outbox/{uuid.uuid4()}/retry", headers=admin).status_code == 404
         assert own.get("/v1/outbox", headers={"Authorization": f"Bearer {token_for('staff')}"}).status_code == 403
+
+
+def test_subscribers_and_reporters_can_stop_the_emails(api, staff_headers, smtp: MailCatcher) -> None:
+    author, fan = unique_email("author"), unique_email("fan")
+    report = new_report(api, reporter=reporter(author))
+    api.post(f"/v1/reports/{report['id']}/support", json={"email": fan})
+    url = f"/v1/reports/{report['id']}/updates"
+    api.post(url, json={"status": "acknowledged"}, headers=staff_headers)
+    first = smtp.wait_for(fan, 1)[0]
+    link = str(first["List-Unsubscribe"]).strip("<>")
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and link in body_of(first)
+    assert smtp.wait_for(author, 1)[0]["List-Unsubscribe"] is None  # the reporter stops with their token
+    path = link[link.index("/v1/") :]
+    assert api.post(path).status_code == 204 and api.post(path).status_code == 204
+    assert api.post(f"/v1/reports/{report['id']}/unsubscribe").status_code == 404
+    stop = api.post(f"/v1/reports/{report['id']}/unsubscribe", headers={"X-Tracking-Token": report["tracking_token"]})
+    assert stop.status_code == 204
+    api.post(url, json={"status": "fixed", "public_text": "Done"}, headers=staff_headers)
+    marker = unique_email("marker")
+    other = new_report(api, reporter=reporter(marker))
+    api.post(f"/v1/reports/{other['id']}/updates", json={"status": "fixed"}, headers=staff_headers)
+    smtp.wait_for(marker, 1)  # later mail has gone out, but none of it to these two
+    time.sleep(0.3)
+    assert len(smtp.to(fan)) == 1 and len(smtp.to(author)) == 1

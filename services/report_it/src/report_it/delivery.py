@@ -55,7 +55,14 @@ class Deliverer:
 
     def _email(self, _session: Session, message: OutboxMessage) -> None:
         p = message.payload
-        mailer.send_email(self.settings, to=p["to"], subject=p["subject"], body=p["body"], message_id=str(message.id))
+        mailer.send_email(
+            self.settings,
+            to=p["to"],
+            subject=p["subject"],
+            body=p["body"],
+            message_id=str(message.id),
+            subscription_id=p.get("subscription_id"),
+        )
 
     def _webhook(self, session: Session, message: OutboxMessage) -> None:
         hook = session.get(Webhook, UUID(message.payload["webhook_id"]))

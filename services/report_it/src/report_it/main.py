@@ -12,7 +12,19 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from report_it.api import categories, exports, feed, outbox, photos, reports, templates, updates, webhooks, work
+from report_it.api import (
+    categories,
+    exports,
+    feed,
+    outbox,
+    photos,
+    reports,
+    subscriptions,
+    templates,
+    updates,
+    webhooks,
+    work,
+)
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.delivery import BackgroundDeliverer
@@ -62,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(exports.router)
     app.include_router(outbox.router)
+    app.include_router(subscriptions.router)
     app.include_router(photos.router)
     app.include_router(open311_api.router)
     app.include_router(webapp_router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from sqlmodel import Session, col, select
 
@@ -33,17 +34,18 @@ def is_notifiable(update: ReportUpdate) -> bool:
     return new in (ReportStatus.acknowledged, ReportStatus.fixed) or status_group(new) is StatusGroup.closed
 
 
-def recipients(session: Session, report: Report) -> list[str]:
-    """The reporter (if they asked for updates) and subscribers, of this report and of its duplicates."""
+def recipients(session: Session, report: Report) -> dict[str, UUID | None]:
+    """The reporter (if they asked for updates) and subscribers, of this report and of its duplicates: each
+    address once, with its subscription (whose id is the secret in its unsubscribe link), if it has one."""
     family = [report, *session.exec(select(Report).where(Report.duplicate_of_id == report.id)).all()]
-    emails: dict[str, None] = {}
+    emails: dict[str, UUID | None] = {}
     for member in family:
         if member.reporter_email and member.reporter_wants_updates:
             emails[member.reporter_email.lower()] = None
     ids = [m.id for m in family]
-    for email in session.exec(select(Subscription.email).where(col(Subscription.report_id).in_(ids))):
-        emails[email.lower()] = None
-    return list(emails)
+    for subscription in session.exec(select(Subscription).where(col(Subscription.report_id).in_(ids))):
+        emails.setdefault(subscription.email.lower(), subscription.id)
+    return emails
 
 
 def compose(report: Report, category: Category, update: ReportUpdate) -> tuple[str, str]:
@@ -66,5 +68,12 @@ def emails_for(session: Session, *, report: Report, category: Category, update: 
         return []  # a safeguarding concern is never e-mailed about
     subject, body = compose(report, category, update)
     return [
-        {"to": to, "subject": subject, "body": body, "update_id": str(update.id)} for to in recipients(session, report)
+        {
+            "to": to,
+            "subject": subject,
+            "body": body,
+            "update_id": str(update.id),
+            "subscription_id": str(subscription) if subscription else None,
+        }
+        for to, subscription in recipients(session, report).items()
     ]
