@@ -36,7 +36,6 @@ def test_report_with_a_photo_and_the_phone_position(page: Page, field_app: Field
     sent = page.locator("#sent-list [data-report]")
     expect(sent).to_have_count(1, timeout=20000)
     expect(page.locator("#outbox-empty")).to_be_visible()
-    screenshot(page, "my-reports")
 
     [listed] = field_app.reports_with(marker, "fly_tipping")
     report = field_app.api.get(f"/v1/reports/{listed['id']}").raise_for_status().json()
@@ -47,6 +46,16 @@ def test_report_with_a_photo_and_the_phone_position(page: Page, field_app: Field
     # The camera's 3000 px edge arrives shrunk by the phone (the server alone would keep up to 2048 px).
     assert max(photo["width"], photo["height"]) == 1600
     expect(sent.first).to_contain_text(report["reference"])
+
+    # The council works on it: the phone shows the new status and the public message.
+    field_app.api.post(
+        f"/v1/reports/{report['id']}/updates",
+        json={"status": "in_progress", "public_text": "A crew is on the way."},
+    ).raise_for_status()
+    page.reload()
+    expect(sent.first).to_contain_text("Being dealt with")
+    expect(sent.first).to_contain_text("A crew is on the way.")
+    screenshot(page, "my-reports")
 
 
 def test_two_reports_made_offline_arrive_exactly_once(page: Page, field_app: FieldApp) -> None:
@@ -105,3 +114,25 @@ def test_a_report_saved_offline_survives_closing_the_app(page: Page, field_app: 
     expect(reopened.locator("#outbox-empty")).to_be_visible(timeout=30000)
     expect(reopened.locator("#sent-list [data-report]")).to_have_count(1)
     assert len(field_app.reports_with(marker, "graffiti")) == 1
+
+
+def test_adding_support_to_a_report_nearby_instead_of_a_new_one(page: Page, field_app: FieldApp) -> None:
+    existing = (
+        field_app.api.post(
+            "/v1/reports",
+            json={
+                "category": "dog_fouling",
+                "location": {"lat": WIGAN["latitude"], "long": WIGAN["longitude"]},
+                "description": f"On the path by the school {uuid.uuid4().hex[:8]}",
+            },
+        )
+        .raise_for_status()
+        .json()
+    )
+    page.goto("/app/#/report")
+    expect(page.get_by_text("From your phone's location")).to_be_visible()
+    choose_category(page, "Dog fouling")
+    page.get_by_role("button", name=f"Add your support to {existing['reference']}").click()
+    expect(page.locator("#outbox-empty")).to_be_visible(timeout=20000)
+    supported = field_app.api.get(f"/v1/reports/{existing['id']}").raise_for_status().json()
+    assert supported["support_count"] == 1

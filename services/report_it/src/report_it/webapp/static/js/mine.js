@@ -43,7 +43,8 @@ function outboxCard(item) {
   );
 }
 
-function reportCard(report, updates) {
+function reportCard(report) {
+  const updates = report.public_updates;
   return h(
     "li",
     { class: "card", "data-report": report.id },
@@ -53,15 +54,14 @@ function reportCard(report, updates) {
     updates && updates.length
       ? h("ol", { class: "hint", "aria-label": `Updates on ${report.reference}` },
           updates
-            .filter((u) => u.public_text || u.status)
             .map((u) => h("li", {}, `${formatDate(u.created_at)}: ${[u.status && STATUS_WORDS[u.status], u.public_text].filter(Boolean).join(". ")}`)))
       : null,
   );
 }
 
-// Ask the server for each report's status, with the tracking token that proves this phone made it.
+// Ask the server for each report's status and public updates, with the tracking token that proves this phone
+// made it; kept with the report, so they show offline too.
 async function refreshStatuses(reports, config) {
-  const updates = {};
   await Promise.all(
     reports.map(async (report) => {
       try {
@@ -71,14 +71,14 @@ async function refreshStatuses(reports, config) {
         if (config.api && config.api.updates) {
           const path = config.api.updates.replace("{report_id}", report.id);
           const { data: list } = await request(path, { trackingToken: report.tracking_token, timeoutMs: 10000 });
-          updates[report.id] = Array.isArray(list) ? list : list.items || [];
+          report.public_updates = (Array.isArray(list) ? list : list.items || []).filter((u) => u.public_text || u.status);
+          await put(MINE, report);
         }
       } catch {
         // offline or gone: show what the phone knows
       }
     }),
   );
-  return updates;
 }
 
 // Renders overlap (every outbox change redraws): only the latest may paint.
@@ -89,30 +89,35 @@ export async function renderMine(main, { fresh = true } = {}) {
   const config = await loadConfig();
   const waiting = await pending();
   const reports = (await all(MINE)).sort((a, b) => b.created_at.localeCompare(a.created_at));
-  if (mine !== generation) return;
+  const stillHere = () => location.hash.split("?")[0] === "#/mine";
+  if (mine === generation && stillHere()) paint(main, waiting, reports);
+  if (fresh && navigator.onLine && reports.length) {
+    await refreshStatuses(reports, config);
+    // Repaint from the phone's store, whatever redraws happened meanwhile (the outbox moving).
+    if (stillHere()) await renderMine(main, { fresh: false });
+  }
+}
+
+function paint(main, waiting, reports) {
   let body = main.querySelector("#mine-body");
   const first = !body;
   if (first) {
     body = h("div", { id: "mine-body" });
     mount(main, h("h1", {}, "My reports"), body);
   }
-  const draw = (updates = {}) =>
-    mine === generation &&
-    mount(
-      body,
-      h("section", { "aria-labelledby": "outbox-h" },
-        h("h2", { id: "outbox-h" }, `Waiting to send (${waiting.length})`),
-        waiting.length
-          ? [h("p", { class: "hint" }, "These are safe on this phone and are sent by themselves when there is a connection."),
-             h("ul", { class: "cards", id: "outbox-list" }, waiting.map(outboxCard))]
-          : h("p", { id: "outbox-empty" }, "Nothing is waiting: everything has been sent.")),
-      h("section", { "aria-labelledby": "sent-h" },
-        h("h2", { id: "sent-h" }, `Sent (${reports.length})`),
-        reports.length
-          ? h("ul", { class: "cards", id: "sent-list" }, reports.map((r) => reportCard(r, updates[r.id])))
-          : h("p", {}, "Reports you make on this phone appear here, with their progress.")),
-    );
-  draw();
+  mount(
+    body,
+    h("section", { "aria-labelledby": "outbox-h" },
+      h("h2", { id: "outbox-h" }, `Waiting to send (${waiting.length})`),
+      waiting.length
+        ? [h("p", { class: "hint" }, "These are safe on this phone and are sent by themselves when there is a connection."),
+           h("ul", { class: "cards", id: "outbox-list" }, waiting.map(outboxCard))]
+        : h("p", { id: "outbox-empty" }, "Nothing is waiting: everything has been sent.")),
+    h("section", { "aria-labelledby": "sent-h" },
+      h("h2", { id: "sent-h" }, `Sent (${reports.length})`),
+      reports.length
+        ? h("ul", { class: "cards", id: "sent-list" }, reports.map(reportCard))
+        : h("p", {}, "Reports you make on this phone appear here, with their progress.")),
+  );
   if (first) focusHeading(main);
-  if (fresh && navigator.onLine && reports.length) draw(await refreshStatuses(reports, config));
 }
