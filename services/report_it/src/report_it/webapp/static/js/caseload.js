@@ -188,6 +188,7 @@ export async function renderCase(main, { navigate, id }) {
       status.focus();
       return;
     }
+    form.querySelector("button[type=submit]").disabled = true;
     await enqueue({
       kind: "update",
       label: `${update.status ? update.status.replace(/_/g, " ") : "Update"}: ${report.reference}`,

@@ -207,6 +207,8 @@ export async function renderReportForm(main, { staff = false, navigate }) {
       return;
     }
     summary.hidden = true;
+    // One tap, one report: a second tap while this one is being saved must not queue a copy.
+    form.querySelector("button[type=submit]").disabled = true;
     const report = { category: chosen.code, location: position, answers, channel: staff ? "staff" : "app" };
     const text = description.value.trim();
     if (text) report.description = text;
