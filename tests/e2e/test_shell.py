@@ -42,6 +42,8 @@ def test_shell_is_revalidated_and_vendored_code_is_immutable(field_app: FieldApp
         assert leaflet.headers["cache-control"] == "public, max-age=31536000, immutable"
         assert "BSD 2-Clause License" in http.get("/app/vendor/leaflet-1.9.4/LICENSE").text
         assert http.get("/app").status_code == 308
+        head = http.head("/app/")
+        assert head.status_code == 200 and head.headers["etag"] == index.headers["etag"] and not head.content
 
 
 def test_service_worker_carries_the_shell_version_and_file_list(field_app: FieldApp) -> None:

@@ -110,7 +110,7 @@ def _security_headers(settings: WebAppSettings) -> dict[str, str]:
     return {"Content-Security-Policy": " ".join(policy.split()), "X-Content-Type-Options": "nosniff"}
 
 
-@router.get("/app")
+@router.api_route("/app", methods=["GET", "HEAD"])
 def app_root() -> RedirectResponse:
     return RedirectResponse("/app/", status_code=308)
 
@@ -138,7 +138,7 @@ def app_config(request: Request) -> Response:
     return Response(json.dumps(config), media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/app/{relative:path}")
+@router.api_route("/app/{relative:path}", methods=["GET", "HEAD"])
 def app_file(relative: str, request: Request) -> Response:
     relative = relative or "index.html"
     asset = _load(relative)
