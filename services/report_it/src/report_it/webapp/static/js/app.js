@@ -58,12 +58,17 @@ async function route() {
 }
 
 async function showNetwork() {
-  const waiting = (await pending()).length;
+  const items = await pending();
+  const waiting = items.filter((item) => item.state === "waiting").length;
+  const held = items.length - waiting;
   const online = navigator.onLine;
   banner.classList.toggle("offline", !online);
   const queued = waiting ? ` ${waiting} waiting to send.` : "";
-  banner.textContent = online ? (waiting ? `Sending…${queued}` : "") : `You are offline. Reports are saved on this phone.${queued}`;
-  document.body.dataset.outbox = String(waiting);
+  const attention = held ? ` ${held} need${held === 1 ? "s" : ""} your attention in My reports.` : "";
+  banner.textContent = online
+    ? `${waiting ? `Sending…${queued}` : ""}${attention}`.trim()
+    : `You are offline. Reports are saved on this phone.${queued}${attention}`;
+  document.body.dataset.outbox = String(items.length);
   if (currentScreen() === "#/mine") (await import("./mine.js")).renderMine(main, { fresh: false });
 }
 

@@ -191,7 +191,7 @@ export async function renderCase(main, { navigate, id }) {
     form.querySelector("button[type=submit]").disabled = true;
     await enqueue({
       kind: "update",
-      label: `${update.status ? update.status.replace(/_/g, " ") : "Update"}: ${report.reference}`,
+      label: `${update.status ? (WORK_STATUSES.find(([v]) => v === update.status) || [0, "Update"])[1] : "Update"}: ${report.reference}`,
       path: `/v1/reports/${id}/updates`,
       json: update,
       photos: photo ? [photo.blob] : [],
