@@ -256,3 +256,24 @@ def test_errors_are_problems_not_crashes(vol) -> None:
     anonymous = vol.as_("officer.one")
     anonymous.headers.pop("Authorization")
     assert anonymous.get("/v1/me").status_code == 401
+
+
+def test_organiser_cancelling_an_opportunity_returns_everyones_time(vol) -> None:
+    vol.add_staff("officer.one")
+    vol.add_staff("officer.two")
+    opportunity = vol.add_opportunity(vol.add_organisation()["id"], places=1)
+    with vol.as_("officer.one") as one, vol.as_("officer.two") as two:
+        booked = one.post("/v1/bookings", json={"opportunity_id": opportunity["id"]}).json()
+        waiting = two.post("/v1/bookings", json={"opportunity_id": opportunity["id"]}).json()
+        assert waiting["status"] == "waitlisted"
+        assert one.post(f"/v1/opportunities/{opportunity['id']}/cancel").status_code == 403
+        with vol.as_("organiser.one", "staff", "team_leader") as organiser:
+            cancelled = organiser.post(f"/v1/opportunities/{opportunity['id']}/cancel")
+            assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+            assert organiser.post(f"/v1/opportunities/{opportunity['id']}/cancel").status_code == 409
+        assert one.get(f"/v1/bookings/{booked['id']}").json()["status"] == "cancelled"
+        assert two.get(f"/v1/bookings/{waiting['id']}").json()["status"] == "cancelled"
+        assert one.get("/v1/me/entitlement", params={"leave_year": 2031}).json()["remaining_hours"] == 14.8
+        assert one.get("/v1/opportunities").json() == []
+        again = one.post("/v1/bookings", json={"opportunity_id": opportunity["id"]})
+        assert again.status_code == 409 and again.json()["code"] == "OpportunityClosed"

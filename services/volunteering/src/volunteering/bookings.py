@@ -263,6 +263,30 @@ def cancel(session: Session, *, booking: Booking) -> Booking:
     return booking
 
 
+def cancel_opportunity(session: Session, *, opportunity_id: uuid.UUID, reason: str) -> Opportunity:
+    """The organiser calls the day off: every booking and waiting place is cancelled, returning the time."""
+    opportunity = _lock_opportunity(session, opportunity_id)
+    if opportunity.status != "published":
+        raise OpportunityClosed("This opportunity is already cancelled.")
+    opportunity.status = "cancelled"
+    session.add(opportunity)
+    holding = session.exec(
+        select(Booking).where(
+            Booking.opportunity_id == opportunity_id,
+            Booking.status.in_(ledger.HOLDING),  # type: ignore[attr-defined]
+            Booking.attendance.is_(None),  # type: ignore[union-attr]
+        )
+    )
+    for booking in holding:
+        booking.status = BookingStatus.cancelled
+        booking.waitlist_seq = None
+        booking.decision_reason = reason
+        booking.updated_at = utcnow()
+        session.add(booking)
+    session.flush()
+    return opportunity
+
+
 def decide(session: Session, *, booking: Booking, decision: BookingDecision, by: str) -> Booking:
     booking = _relock(session, booking)
     if booking.status != BookingStatus.requested:

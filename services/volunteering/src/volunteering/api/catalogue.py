@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from deal_shared.auth import StaffPrincipal
 from deal_shared.volunteering import OpportunityCreate, OpportunityPublic, OrganisationCreate, OrganisationPublic
-from volunteering import catalogue, presenters
+from volunteering import bookings, catalogue, presenters
 from volunteering.api.deps import LocatorDep, NowDep, OrganiserPrincipal
 from volunteering.db import SessionDep
 
@@ -68,3 +68,15 @@ def list_opportunities(
 @router.get("/v1/opportunities/{opportunity_id}", response_model=OpportunityPublic)
 def get_opportunity(opportunity_id: UUID, session: SessionDep, _: StaffPrincipal) -> OpportunityPublic:
     return presenters.opportunities_public(session, [catalogue.get_opportunity(session, opportunity_id)])[0]
+
+
+@router.post(
+    "/v1/opportunities/{opportunity_id}/cancel",
+    response_model=OpportunityPublic,
+    summary="Call it off: every booking on it is cancelled and the time returned",
+)
+def cancel_opportunity(opportunity_id: UUID, session: SessionDep, _: OrganiserPrincipal) -> OpportunityPublic:
+    opportunity = bookings.cancel_opportunity(
+        session, opportunity_id=opportunity_id, reason="The organiser cancelled this opportunity."
+    )
+    return presenters.opportunities_public(session, [opportunity])[0]
