@@ -34,9 +34,20 @@ def test_find_book_half_day_approve_export_and_see_entitlement(vol) -> None:
         assert entitlement["remaining_hours"] == 11.1
         assert entitlement["remaining_days"] == 1.5
 
+        vol.add_staff("officer.three")
+        away = {"staff_subject": "officer.three", "starts_on": "2031-06-09", "ends_on": "2031-06-13"}
+        assert officer.post("/v1/absences", json=away).status_code == 403
+        recorded = manager.post("/v1/absences", json=away)
+        assert recorded.status_code == 201, recorded.text
         approvals = manager.get("/v1/approvals").json()
         mine = next(a for a in approvals if a["booking"]["id"] == booking["id"])
-        assert [t["subject"] for t in mine["team_that_day"]] == ["officer.two"]
+        assert [(t["subject"], t["status"], t["away"]) for t in mine["team_that_day"]] == [
+            ("officer.two", "requested", None),
+            ("officer.three", None, "annual_leave"),
+        ]
+        assert manager.delete(f"/v1/absences/{recorded.json()['id']}").status_code == 204
+        after = manager.get("/v1/approvals").json()
+        assert len(next(a for a in after if a["booking"]["id"] == booking["id"])["team_that_day"]) == 1
         assert mine["entitlement"]["remaining_hours"] == 11.1
 
         decided = manager.post(f"/v1/bookings/{booking['id']}/decision", json={"approve": True})

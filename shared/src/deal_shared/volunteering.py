@@ -262,13 +262,43 @@ class Entitlement(BaseModel):
     standard_day_hours: float
 
 
+class AbsenceKind(StrEnum):
+    annual_leave = "annual_leave"
+    sickness = "sickness"
+    training = "training"
+    other = "other"
+
+
+class AbsenceCreate(BaseModel):
+    """Time a member of staff is away, recorded by their line manager so volunteering requests can be weighed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    staff_subject: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    starts_on: date
+    ends_on: date
+    kind: AbsenceKind = AbsenceKind.annual_leave
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AbsenceCreate:
+        if self.ends_on < self.starts_on:
+            raise ValueError("ends_on is before starts_on")
+        return self
+
+
+class AbsencePublic(AbsenceCreate):
+    id: UUID
+    recorded_by: str
+
+
 class TeamDay(BaseModel):
-    """Someone else in the team who is volunteering (booked or approved) on the same day."""
+    """Someone else in the team who is away, or volunteering (booked or approved), on the same day."""
 
     subject: str
     name: str
-    status: BookingStatus
-    hours: float
+    status: BookingStatus | None = Field(default=None, description="Set when they are volunteering")
+    hours: float | None = None
+    away: AbsenceKind | None = Field(default=None, description="Set when they are away")
 
 
 class ApprovalItem(BaseModel):

@@ -66,3 +66,7 @@ class ReasonRequired(Unprocessable):
 class ReportItUnavailable(ServiceError):
     status_code = 503
     title = "Report IT is unavailable"
+
+
+class AbsenceNotFound(NotFound):
+    title = "Absence not found"

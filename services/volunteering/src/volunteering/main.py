@@ -14,7 +14,7 @@ from deal_shared.http import service_http_client
 from deal_shared.report_it import ReportItClient
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from volunteering.api import bookings, calendar, catalogue, reports, staff, suggestions
+from volunteering.api import absences, bookings, calendar, catalogue, reports, staff, suggestions
 from volunteering.config import Settings
 from volunteering.db import ALEMBIC_INI
 from volunteering.locating import FootprintFiller, Locator
@@ -58,6 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
-    for module in (staff, catalogue, bookings, calendar, reports, suggestions):
+    for module in (staff, catalogue, bookings, absences, calendar, reports, suggestions):
         app.include_router(module.router)
     return app

@@ -125,3 +125,18 @@ class Booking(Table, table=True):
     waitlist_seq: int | None = None
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+class Absence(Table, table=True):
+    """A day range a member of staff is away, so a manager sees the whole team's day when deciding."""
+
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_staff_days", "staff_subject", "starts_on", "ends_on"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    staff_subject: str = Field(foreign_key="staff_profile.subject", max_length=200)
+    starts_on: date
+    ends_on: date
+    kind: str = Field(max_length=32)
+    recorded_by: str = Field(max_length=200)
+    created_at: datetime = _when()

@@ -16,7 +16,7 @@ from deal_shared.volunteering import (
     TeamDay,
     VolunteeringLog,
 )
-from volunteering import bookings, ledger, presenters, staff
+from volunteering import absences, bookings, ledger, presenters, staff
 from volunteering.api.deps import NowDep, SettingsDep
 from volunteering.db import SessionDep
 from volunteering.errors import NotLineManager, NotYourBooking
@@ -101,6 +101,10 @@ def pending_approvals(session: SessionDep, principal: StaffPrincipal, settings: 
         team = [
             TeamDay(subject=p.subject, name=p.name, status=b.status, hours=round(b.minutes / 60, 2))
             for b, p in bookings.team_that_day(session, booking=booking, team=profile.team)
+        ]
+        team += [
+            TeamDay(subject=p.subject, name=p.name, away=a.kind)
+            for a, p in absences.team_away(session, team=profile.team, day=booking.day, excluding=profile.subject)
         ]
         figures = ledger.entitlement(session, settings, profile, leave_year(booking.leave_year, settings.leave_year))
         items.append(
