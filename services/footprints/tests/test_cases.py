@@ -185,3 +185,14 @@ def test_caseloads_and_progress(service, api, token_for, add_team, add_worker) -
     assert progress.json()["status"] == "in_progress"
     stranger = {"Authorization": f"Bearer {token_for('staff', sub='someone.else')}"}
     assert api.post(f"/v1/cases/{case['id']}/progress", json={"kind": "completed"}, headers=stranger).status_code == 403
+
+
+def test_the_same_new_case_sent_concurrently_is_created_once(service, add_team, add_worker) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    add_worker(add_team())
+    body = upsert_body()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: service.put("/v1/cases/report_it/r-race", json=body), range(8)))
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["id"] for a in answers}) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from deal_shared.auth import Principal
@@ -86,7 +87,14 @@ def _still_fits(session: Session, case: Case, costs: CostModel) -> bool:
 
 
 def upsert_case(
-    session: Session, *, source_system: str, source_id: str, body: CaseUpsert, locator: Locator, costs: CostModel
+    session: Session,
+    *,
+    source_system: str,
+    source_id: str,
+    body: CaseUpsert,
+    locator: Locator,
+    costs: CostModel,
+    _retried: bool = False,
 ) -> Case:
     case = find_by_source(session, source_system, source_id)
     if case is not None and body.version < case.version:
@@ -112,7 +120,23 @@ def upsert_case(
     case.due_at = due.astimezone(UTC)
     case.updated_at = now
     session.add(case)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        if not created or _retried:
+            raise
+        # The same case arrived twice at once and the other request created it first: nothing else was written in
+        # this transaction yet, so start again as an update of that case.
+        session.rollback()
+        return upsert_case(
+            session,
+            source_system=source_system,
+            source_id=source_id,
+            body=body,
+            locator=locator,
+            costs=costs,
+            _retried=True,
+        )
     if body.status == "closed":
         if case.status != "closed":
             case.status, case.closed_at = "closed", now
