@@ -33,7 +33,7 @@ class Settings(ServiceSettings):
     open_data_min_count: int = Field(default=5, ge=1, description="Cells with fewer staff than this are suppressed")
 
     footprint_cache_seconds: float = Field(default=24 * 3600, ge=0)
-    footprint_retry_seconds: float = Field(default=60, gt=0, description="How often pending footprints are retried")
+    footprint_retry_seconds: float = Field(default=30, gt=0, description="How often pending footprints are retried")
     run_background: bool = Field(default=True, description="Retry pending footprint lookups inside the server")
     suggestion_categories: list[str] = Field(default_factory=lambda: ["fly_tipping", "litter"])
     suggestion_min_reports: int = Field(default=3, ge=2)

@@ -18,6 +18,7 @@ from volunteering.models import Opportunity, Organisation
 
 log = logging.getLogger(__name__)
 Located = Organisation | Opportunity
+MAX_CACHED = 10_000
 
 
 class Locator:
@@ -46,6 +47,8 @@ class Locator:
             log.warning("footprint lookup pending, footprints did not answer: %s", exc)
             return None
         with self._lock:
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()  # places repeat rarely; a cold cache costs one call each, a full one memory
             self._cache[key] = (time.monotonic() + self.ttl, result)
         return result
 
@@ -107,8 +110,11 @@ class FootprintFiller:
         return filled
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        # A first pass at start-up catches what was left pending while this process was down.
+        while True:
             try:
                 self.run_once()
             except Exception:  # the loop must outlive one bad pass (e.g. the database restarting)
                 log.exception("footprint fill pass failed")
+            if self._stop.wait(self.interval):
+                return
