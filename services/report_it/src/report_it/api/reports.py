@@ -102,8 +102,11 @@ def create_report(
             )
     report, token = reports.create_report(session, new=new, viewer=viewer)
     outbox.on_created(session, report=report, category=new.category)
-    photos = attach_photos(
-        session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report
+    # A report made a moment ago has no photos yet: without uploads there is nothing to read or write.
+    photos = (
+        attach_photos(session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report)
+        if cleaned
+        else []
     )
     owner = Viewer(principal=viewer.principal, tracking_token=token)
     private = presenters.to_private(
