@@ -6,44 +6,16 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
 
 from deal_shared.footprints import FootprintsClient
+from tests.support.processes import service_process
 from tests.support.server import free_port
 
 WIGAN_CENTRE = {"lat": 53.5455, "long": -2.632}
 LEIGH = {"lat": 53.497, "long": -2.515}
-
-
-@contextmanager
-def footprints_process(env: dict[str, str], port: int) -> Iterator[str]:
-    """The footprints service as its own process (services never import each other), serving on `port`."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "footprints.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("footprints did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +35,7 @@ def footprints_env(database_factory, dev_key) -> dict[str, str]:
 
 def test_organisations_and_opportunities_get_their_footprint_from_footprints(footprints_env, make_volunteering):
     port = free_port()
-    with footprints_process(footprints_env, port) as footprints_base:
+    with service_process("footprints.cli", footprints_env, port) as footprints_base:
         vol = make_volunteering(footprints_url=footprints_base)
         with httpx.Client(base_url=footprints_base) as http:
             expected = FootprintsClient(http).locate(**WIGAN_CENTRE)
@@ -101,7 +73,7 @@ def test_accepted_while_footprints_is_down_and_filled_in_when_it_is_back(footpri
     assert organisation["area"]["located"] is False and organisation["area"]["footprint_code"] is None
     assert opportunity["area"]["located"] is False
 
-    with footprints_process(footprints_env, port), vol.as_("officer.one") as officer:
+    with service_process("footprints.cli", footprints_env, port), vol.as_("officer.one") as officer:
         vol.add_staff("officer.one")
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -5,43 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
 
+from tests.support.processes import service_process
 from tests.support.server import free_port
 
 HOTSPOT = (53.5200, -2.5700)  # illustrative: a lane in Hindley where tipping recurs
-
-
-@contextmanager
-def report_it_process(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "report_it.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("Report IT did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +30,7 @@ def report_it_base(database_factory, dev_key, tmp_path_factory) -> Iterator[str]
         "REPORT_IT_AUTH__DEV_KEY_PATH": str(dev_key),
     }
     subprocess.run([sys.executable, "-m", "report_it.cli", "setup"], env=env, check=True, capture_output=True)
-    with report_it_process(env) as base:
+    with service_process("report_it.cli", env, free_port()) as base:
         for i in range(4):
             report = {
                 "category": "fly_tipping",

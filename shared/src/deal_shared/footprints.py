@@ -14,7 +14,6 @@ from deal_shared.http import parse, send
 from deal_shared.report_it import Location, Priority
 
 __all__ = [
-    "CaseEventKind",
     "CaseProgress",
     "CasePublic",
     "CaseStatus",
@@ -26,6 +25,7 @@ __all__ = [
     "LocateResult",
     "Location",
     "Priority",
+    "ProgressKind",
     "WardRef",
     "WorkerRef",
 ]
@@ -88,7 +88,9 @@ class CasePublic(BaseModel):
     allocated_at: datetime | None = None
 
 
-class CaseEventKind(StrEnum):
+class ProgressKind(StrEnum):
+    """The worker's own steps; the allocation kinds of `deal_shared.report_it.CaseEventKind` come from Footprints."""
+
     in_progress = "in_progress"
     completed = "completed"
 
@@ -96,7 +98,7 @@ class CaseEventKind(StrEnum):
 class CaseProgress(BaseModel):
     """A worker's progress on their case, sent from the field app."""
 
-    kind: CaseEventKind
+    kind: ProgressKind
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 

@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from deal_shared.http import parse, send
+from deal_shared.report_it import Location
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -54,11 +55,6 @@ class GroupBy(StrEnum):
     organisation = "organisation"
     footprint = "footprint"
     ward = "ward"
-
-
-class Location(BaseModel):
-    lat: float = Field(ge=-90, le=90, description="WGS84 latitude")
-    long: float = Field(ge=-180, le=180, description="WGS84 longitude")
 
 
 class Area(BaseModel):
