@@ -40,10 +40,21 @@ def check_key(key: str | None) -> str | None:
     return key
 
 
+def scoped_key(kind: str, subject: object, key: str) -> str:
+    """The stored key of `key` sent to one endpoint about one thing, so the same key elsewhere cannot collide.
+
+    A key too long to fit the column beside its scope is stored as its SHA-256, which still tells keys apart.
+    """
+    scoped = f"{kind}:{subject}:{key}"
+    if len(scoped) <= MAX_KEY_LENGTH:
+        return scoped
+    return f"{kind}:{subject}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def _replay(record: IdempotencyRecord, request_hash: str) -> Replay:
     if record.request_hash != request_hash:
         raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request; use a new key for a new report.",
+            "This Idempotency-Key was already used for a different request; use a new key for a new request.",
         )
     assert record.status_code is not None and record.response_body is not None
     return Replay(record.status_code, record.response_body)

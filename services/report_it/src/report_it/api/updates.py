@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,6 +24,7 @@ from deal_shared.report_it import (
 )
 from report_it import case_events, corrections, lifecycle, presenters, reports, support, updates
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
+from report_it.api.idempotent import IdempotencyKeyHeader, claim_key
 from report_it.api.submission import MAX_JSON_BYTES, UnsupportedMediaType, _read_limited, parse_model
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
@@ -84,7 +86,8 @@ def timeline_of(session, report, category, viewer, base: str) -> list[ReportUpda
     "/{report_id}/updates",
     status_code=201,
     response_model=ReportUpdatePublic,
-    summary="Staff: change a report's status and/or add a public text, internal note or one photo",
+    summary="Staff: change a report's status and/or add a public text, internal note or one photo; "
+    "retry safely with Idempotency-Key",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -113,8 +116,22 @@ def post_update(
     storage: StorageDep,
     settings: SettingsDep,
     base: BaseUrlDep,
-) -> ReportUpdatePublic:
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
+    claimed = claim_key(
+        session,
+        header=idempotency_key,
+        kind="update",
+        report_id=report_id,
+        request={
+            "update": submission.update.model_dump(mode="json"),
+            "photo": hashlib.sha256(submission.photo).hexdigest() if submission.photo is not None else None,
+            "caller": principal.subject,
+        },
+    )
+    if claimed.replay is not None:
+        return claimed.replay
     photo = None
     if submission.photo is not None:
         cleaned = clean_photo(
@@ -135,7 +152,9 @@ def post_update(
     update = updates.staff_update(
         session, report=report, actor=Actor.of(principal), data=submission.update, photo=photo, viewer=viewer
     )
-    return presenters.update_public(update, category, photo, viewer, base_url=base)
+    created = presenters.update_public(update, category, photo, viewer, base_url=base)
+    claimed.remember(session, status_code=201, body=created)
+    return created
 
 
 @router.get(
@@ -150,28 +169,67 @@ def get_updates(report_id: UUID, session: SessionDep, viewer: ViewerDep, base: B
     "/{report_id}/not-fixed",
     status_code=201,
     response_model=ReportUpdatePublic,
-    summary="The reporter (X-Tracking-Token) says a fixed problem is still there: reopens it",
+    summary="The reporter (X-Tracking-Token) says a fixed problem is still there: reopens it; "
+    "retry safely with Idempotency-Key",
 )
 def post_not_fixed(
-    report_id: UUID, body: NotFixed, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
-) -> ReportUpdatePublic:
+    report_id: UUID,
+    body: NotFixed,
+    session: SessionDep,
+    viewer: ViewerDep,
+    settings: SettingsDep,
+    base: BaseUrlDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     if not viewer.holds_tracking_token(report):
         raise ReportNotFound(
             f"There is no report {report_id} you reported; send its tracking token.", report_id=str(report_id)
         )
+    claimed = claim_key(
+        session,
+        header=idempotency_key,
+        kind="not-fixed",
+        report_id=report_id,
+        request={"not_fixed": body.model_dump(mode="json")},
+    )
+    if claimed.replay is not None:
+        return claimed.replay
     update = updates.not_fixed(session, report=report, text=body.text, reopen_days=settings.reopen_days)
-    return presenters.update_public(update, category, None, viewer, base_url=base)
+    created = presenters.update_public(update, category, None, viewer, base_url=base)
+    claimed.remember(session, status_code=201, body=created)
+    return created
 
 
 @router.post(
     "/{report_id}/support",
     response_model=SupportResult,
-    summary="'Me too': add your support to a report instead of reporting it again; with an e-mail, get its updates",
+    summary="'Me too': add your support to a report instead of reporting it again; with an e-mail, get its updates; "
+    "retry safely with Idempotency-Key",
 )
-def post_support(report_id: UUID, body: Support, session: SessionDep, viewer: ViewerDep) -> SupportResult:
+def post_support(
+    report_id: UUID,
+    body: Support,
+    session: SessionDep,
+    viewer: ViewerDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Any:
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
-    return support.add_support(session, report=report, email=body.email, name=body.name)
+    claimed = claim_key(
+        session,
+        header=idempotency_key,
+        kind="support",
+        report_id=report_id,
+        request={
+            "support": body.model_dump(mode="json"),
+            "caller": viewer.principal.subject if viewer.principal else None,
+        },
+    )
+    if claimed.replay is not None:
+        return claimed.replay
+    result = support.add_support(session, report=report, email=body.email, name=body.name)
+    claimed.remember(session, status_code=200, body=result)
+    return result
 
 
 @router.patch(
