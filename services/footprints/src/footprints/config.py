@@ -7,6 +7,9 @@ from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
 
+# Where `make run` serves the field app, which calls this API from the staff's phones.
+FIELD_APP_ORIGINS = ("http://127.0.0.1:8001", "http://localhost:8001")
+
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FOOTPRINTS_", env_nested_delimiter="__", extra="ignore")
@@ -14,6 +17,10 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///var/footprints.db"
     report_it_url: str = "http://127.0.0.1:8001"
     service_token: SecretStr | None = None
+    cors_origins: list[str] = Field(
+        default_factory=lambda: list(FIELD_APP_ORIGINS),
+        description="Browser origins allowed to call this API (the field app); empty: none",
+    )
 
     boundary_tolerance_m2: float = Field(default=5000.0, description="Gaps and overlaps up to this are accepted")
     places_refresh_s: float = Field(default=30.0, description="How often serving processes look for new boundaries")

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
@@ -22,9 +23,10 @@ SERVICE = "footprints"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    chosen = settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        chosen = settings or Settings()
         configure_logging(SERVICE, chosen.log_level)
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
@@ -60,4 +62,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     for module in (places, cases, people, caseloads, rebalance):
         app.include_router(module.router)
+    allow_browser_origins(app, chosen.cors_origins)
     return app
+
+
+def allow_browser_origins(app: FastAPI, origins: list[str]) -> None:
+    """CORS for the field app, which calls this API straight from the phone with the staff's bearer token."""
+    if not origins:
+        return
+    # Added last, so it wraps everything: problem details (a 409 the app reads) carry the CORS headers too.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Content-Disposition"],
+        max_age=600,
+    )

@@ -9,6 +9,9 @@ from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
 
+# Where `make run` serves the field app, which calls this API from the staff's phones.
+FIELD_APP_ORIGINS = ("http://127.0.0.1:8001", "http://localhost:8001")
+
 
 class LeaveYearBasis(StrEnum):
     financial = "financial"
@@ -22,6 +25,10 @@ class Settings(ServiceSettings):
     footprints_url: str = "http://127.0.0.1:8002"
     report_it_url: str = "http://127.0.0.1:8001"
     service_token: SecretStr | None = None
+    cors_origins: list[str] = Field(
+        default_factory=lambda: list(FIELD_APP_ORIGINS),
+        description="Browser origins allowed to call this API (the field app); empty: none",
+    )
 
     leave_year: LeaveYearBasis = Field(
         default=LeaveYearBasis.financial, description="financial: April to March; calendar: January to December"
