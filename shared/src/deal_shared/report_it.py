@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from deal_shared.http import parse, send
 from deal_shared.pagination import Page
+from deal_shared.text import refuse_control_characters
 
 
 class ReportStatus(StrEnum):
@@ -127,6 +128,8 @@ class CategoryFields(BaseModel):
 class CategoryCreate(CategoryFields):
     code: Code
 
+    check_text = refuse_control_characters()
+
 
 class CategoryUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -144,6 +147,8 @@ class CategoryUpdate(BaseModel):
     target_hours: dict[Priority, int] | None = None
     questions: list[CategoryQuestion] | None = None
     active: bool | None = None
+
+    check_text = refuse_control_characters()
 
 
 class CategoryPublic(CategoryFields):
@@ -183,6 +188,8 @@ class ReportCreate(BaseModel):
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Answers to the category's questions")
     channel: Channel = Channel.app
     reporter: ReporterContact | None = None
+
+    check_text = refuse_control_characters()
 
 
 class PhotoPublic(BaseModel):
@@ -263,6 +270,8 @@ class ReportUpdateCreate(BaseModel):
     template_id: UUID | None = Field(default=None, description="A response template: fills public_text and status")
     duplicate_of: UUID | None = Field(default=None, description="With status=duplicate: the original report")
 
+    check_text = refuse_control_characters()
+
 
 class ReportChange(BaseModel):
     """Staff correcting a report's category, priority or location; each change is recorded on the timeline."""
@@ -274,6 +283,8 @@ class ReportChange(BaseModel):
     location: Location | None = None
     public_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
     internal_note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)] | None = None
+
+    check_text = refuse_control_characters()
 
 
 class FieldChange(BaseModel):
@@ -305,6 +316,8 @@ class NotFixed(BaseModel):
 
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
+    check_text = refuse_control_characters()
+
 
 class Support(BaseModel):
     """ "Me too": a resident adds their support to an existing report, optionally subscribing to its updates."""
@@ -319,6 +332,8 @@ class Support(BaseModel):
         | None
     ) = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+
+    check_text = refuse_control_characters()
 
 
 class SupportResult(BaseModel):
@@ -338,6 +353,8 @@ class ResponseTemplateFields(BaseModel):
 class ResponseTemplateCreate(ResponseTemplateFields):
     model_config = ConfigDict(extra="forbid")
 
+    check_text = refuse_control_characters()
+
 
 class ResponseTemplateUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -347,6 +364,8 @@ class ResponseTemplateUpdate(BaseModel):
     status: ReportStatus | None = None
     active: bool | None = None
 
+    check_text = refuse_control_characters()
+
 
 class ResponseTemplatePublic(ResponseTemplateFields):
     id: UUID
@@ -354,10 +373,8 @@ class ResponseTemplatePublic(ResponseTemplateFields):
     updated_at: datetime
 
 
-class WebhookCreate(BaseModel):
+class WebhookFields(BaseModel):
     """A machine subscriber: told of new and changed reports in its categories and area."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")]
     description: Annotated[str, StringConstraints(max_length=300)] = ""
@@ -367,7 +384,13 @@ class WebhookCreate(BaseModel):
     )
 
 
-class WebhookPublic(WebhookCreate):
+class WebhookCreate(WebhookFields):
+    model_config = ConfigDict(extra="forbid")
+
+    check_text = refuse_control_characters()
+
+
+class WebhookPublic(WebhookFields):
     id: UUID
     active: bool
     created_at: datetime

@@ -12,6 +12,7 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.url_text import UrlTextGuard
 from report_it.api import (
     categories,
     exports,
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Report street problems to Wigan Council: fly-tipping, litter, potholes and more.",
         lifespan=lifespan,
     )
+    app.add_middleware(UrlTextGuard)  # added first, so it runs inside the request-id middleware
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.

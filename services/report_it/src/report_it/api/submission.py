@@ -49,9 +49,15 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
     return data
 
 
+def _declared_length(request: Request) -> int:
+    # "²" is a digit to str.isdigit() but not to int(); only ASCII digits are a length.
+    raw = request.headers.get("content-length", "")
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
+
+
 async def read_submission(request: Request, settings: SettingsDep) -> Submission:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    declared = int(request.headers.get("content-length") or 0)
+    declared = _declared_length(request)
     if content_type == "multipart/form-data":
         limit = settings.max_photos_per_report * settings.max_photo_bytes + MAX_JSON_BYTES
         if declared > limit:

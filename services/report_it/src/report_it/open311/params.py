@@ -115,7 +115,7 @@ async def read_params(request: Request) -> Params:
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise bad("body", f"must be at most {MAX_BODY_BYTES:,} bytes")
         if content_type in _FORM_TYPES:
             form = await request.form(max_fields=500, max_files=0)

@@ -1,0 +1,72 @@
+"""Text sent by clients: refused when it holds characters that no database, e-mail or XML document can carry.
+
+NUL makes PostgreSQL refuse the whole statement, a lone surrogate cannot be encoded as UTF-8, and the other C0
+controls (tab, newline and carriage return apart) and DEL cannot appear in XML 1.0. A client that sends them has a
+bug, so the request is refused with a 422 naming the field, rather than the text being changed behind its back.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+from pydantic_core import PydanticCustomError
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return f" in {'.'.join(str(p) for p in path)}" if path else ""
+
+
+_REASON = "must not contain {kind} (U+{code}){where}"
+
+
+def _context(found: str, path: tuple[str | int, ...]) -> dict[str, str]:
+    kind = "a lone surrogate" if "\ud800" <= found <= "\udfff" else "a control character"
+    return {"kind": kind, "code": f"{ord(found):04X}", "where": _where(path)}
+
+
+def forbidden_reason(value: Any) -> str | None:
+    """Why `value` cannot be accepted, or None when it can."""
+    hit = find_forbidden(value)
+    return None if hit is None else _REASON.format(**_context(*hit))
+
+
+def find_forbidden(value: Any, path: tuple[str | int, ...] = ()) -> tuple[str, tuple[str | int, ...]] | None:
+    """The first forbidden character anywhere in `value` (text, lists, dicts and their keys, models), and where."""
+    if isinstance(value, str):
+        found = _FORBIDDEN.search(value)
+        return (found.group(), path) if found else None
+    if isinstance(value, BaseModel):
+        value = {name: getattr(value, name) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            hit = find_forbidden(key, path) or find_forbidden(item, (*path, str(key)))
+            if hit:
+                return hit
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            hit = find_forbidden(item, (*path, index))
+            if hit:
+                return hit
+    return None
+
+
+def check_text(value: Any) -> Any:
+    hit = find_forbidden(value)
+    if hit is not None:
+        raise PydanticCustomError("control_character", _REASON, _context(*hit))
+    return value
+
+
+def refuse_control_characters(*fields: str) -> Any:
+    """A validator for an input model: every text in the named fields (all by default), however deeply nested,
+    is checked. Give it to the models clients send, not to the ones read back: what is already stored stays
+    readable."""
+    return field_validator(*(fields or ("*",)), mode="after")(_check_field)
+
+
+def _check_field(cls: type[BaseModel], value: Any) -> Any:
+    return check_text(value)
