@@ -1,11 +1,16 @@
-"""Browser tests: Report IT served for real (PostgreSQL), the field app driven in Debian's headless Chromium."""
+"""Browser tests: Report IT served for real (PostgreSQL), Footprints and Volunteering as their own processes (the
+staff screens call them from the phone), the field app driven in Debian's headless Chromium."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,7 +28,8 @@ from report_it.db import migrate
 from report_it.main import create_app
 from report_it.webapp import WebAppSettings
 from tests.support.postgres import create_database, drop_database
-from tests.support.server import serve
+from tests.support.processes import service_process
+from tests.support.server import free_port, serve
 
 CHROMIUM = Path(os.environ.get("DEAL_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -46,17 +52,29 @@ def tile_png() -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class Peers:
+    """Where the other services listen: chosen before Report IT starts, so it can send cases to Footprints."""
+
+    footprints: str
+    volunteering: str
+
+
 class FieldApp:
     """The running Report IT: its URL, its app object (to switch the field app's settings) and an API client."""
 
-    def __init__(self, base: str, app, staff_token: str) -> None:
+    def __init__(self, base: str, app, staff_token: str, peers: Peers) -> None:
         self.base = base
         self.app = app
         self.staff_token = staff_token
+        self.peers = peers
         self.api = httpx.Client(base_url=base, timeout=30, headers={"Authorization": f"Bearer {staff_token}"})
 
     def use(self, settings: WebAppSettings) -> None:
-        self.app.state.webapp_settings = settings
+        # The staff screens reach this run's Footprints and Volunteering unless a test says otherwise.
+        peers = {"footprints_url": self.peers.footprints, "volunteering_url": self.peers.volunteering}
+        unset = {name: url for name, url in peers.items() if name not in settings.model_fields_set}
+        self.app.state.webapp_settings = settings.model_copy(update=unset)
 
     def reports_with(self, marker: str, category: str) -> list[dict]:
         items = self.api.get("/v1/reports", params={"category": category, "limit": 200}).raise_for_status().json()
@@ -74,7 +92,12 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def field_app(postgres_admin_url, dev_key, token_for, tmp_path_factory) -> Iterator[FieldApp]:
+def peers() -> Peers:
+    return Peers(footprints=f"http://127.0.0.1:{free_port()}", volunteering=f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture(scope="session")
+def field_app(postgres_admin_url, dev_key, token_for, tmp_path_factory, peers: Peers) -> Iterator[FieldApp]:
     name = f"deal_e2e_report_it_{uuid.uuid4().hex[:10]}"
     url = create_database(postgres_admin_url, name)
     migrate(url)
@@ -88,6 +111,11 @@ def field_app(postgres_admin_url, dev_key, token_for, tmp_path_factory) -> Itera
         environment="test",
         photo_dir=tmp_path_factory.mktemp("e2e-photos"),
         auth=AuthSettings(dev_mode=True, dev_key_path=dev_key),
+        footprints_url=peers.footprints,
+        delivery_poll_seconds=0.2,
+        delivery_backoff_seconds=0.5,
+        delivery_backoff_max_seconds=2,
+        delivery_max_attempts=1000,
     )
     app = create_app(settings)
     tile = tile_png()
@@ -99,15 +127,60 @@ def field_app(postgres_admin_url, dev_key, token_for, tmp_path_factory) -> Itera
     app.state.webapp_settings = WebAppSettings(tile_url="")
     try:
         with serve(app) as base:
-            running = FieldApp(base, app, token_for("staff", "safeguarding", sub="e2e.checker", name="E2E Checker"))
+            staff_token = token_for("staff", "safeguarding", sub="e2e.checker", name="E2E Checker")
+            running = FieldApp(base, app, staff_token, peers)
             yield running
             running.api.close()
     finally:
         drop_database(postgres_admin_url, name)
 
 
+def _peer_env(prefix: str, database_url: str, dev_key: Path, field_app: FieldApp) -> dict[str, str]:
+    return {
+        **os.environ,
+        f"{prefix}_DATABASE_URL": database_url,
+        f"{prefix}_ENVIRONMENT": "test",
+        f"{prefix}_AUTH__DEV_MODE": "true",
+        f"{prefix}_AUTH__DEV_KEY_PATH": str(dev_key),
+        f"{prefix}_REPORT_IT_URL": field_app.base,
+        f"{prefix}_CORS_ORIGINS": json.dumps([field_app.base]),
+    }
+
+
+@pytest.fixture(scope="session")
+def running_peers(postgres_admin_url, dev_key, field_app: FieldApp, peers: Peers) -> Iterator[Peers]:
+    """Footprints and Volunteering as processes on fresh PostgreSQL databases, allowing the app's origin (CORS)."""
+    names = {service: f"deal_e2e_{service}_{uuid.uuid4().hex[:10]}" for service in ("footprints", "volunteering")}
+    envs = {
+        "footprints": {
+            **_peer_env("FOOTPRINTS", create_database(postgres_admin_url, names["footprints"]), dev_key, field_app),
+            "FOOTPRINTS_OUTBOX_POLL_S": "0.2",
+            "FOOTPRINTS_OUTBOX_MAX_BACKOFF_S": "1",
+        },
+        "volunteering": {
+            **_peer_env("VOLUNTEERING", create_database(postgres_admin_url, names["volunteering"]), dev_key, field_app),
+            "VOLUNTEERING_FOOTPRINTS_URL": peers.footprints,
+        },
+    }
+    try:
+        for service, env in envs.items():
+            subprocess.run([sys.executable, "-m", f"{service}.cli", "setup"], env=env, check=True, capture_output=True)
+        port = {
+            "footprints": int(peers.footprints.rsplit(":", 1)[1]),
+            "volunteering": int(peers.volunteering.rsplit(":", 1)[1]),
+        }
+        with (
+            service_process("footprints.cli", envs["footprints"], port["footprints"]),
+            service_process("volunteering.cli", envs["volunteering"], port["volunteering"]),
+        ):
+            yield peers
+    finally:
+        for name in names.values():
+            drop_database(postgres_admin_url, name)
+
+
 @pytest.fixture(autouse=True)
-def no_tiles(field_app: FieldApp) -> None:
+def no_tiles(field_app: FieldApp, running_peers: Peers) -> None:
     field_app.use(WebAppSettings(tile_url=""))
 
 

@@ -78,7 +78,7 @@ def test_every_main_screen_has_no_serious_accessibility_violation(page: Page, fi
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
     found += serious_violations(page, "staff home")
-    page.get_by_role("link", name="My team's cases").click()
+    page.get_by_role("link", name="My caseload").click()
     expect(page.locator("#case-list [data-case]").first).to_be_visible()
     found += serious_violations(page, "team cases")
     page.locator("#case-list a").first.click()

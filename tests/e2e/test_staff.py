@@ -83,7 +83,7 @@ def test_staff_works_a_case_to_fixed_offline(page: Page, field_app: FieldApp, to
     ).raise_for_status()
 
     sign_in(page, token_for("staff", sub="e2e.crew", name="Crew Member", department="street_cleansing"))
-    page.get_by_role("link", name="My team's cases").click()
+    page.get_by_role("link", name="My caseload").click()
     case = page.locator(f"[data-case='{created['id']}']")
     expect(case).to_contain_text("m away")
     screenshot(page, "staff-caseload")
@@ -99,7 +99,7 @@ def test_staff_works_a_case_to_fixed_offline(page: Page, field_app: FieldApp, to
     expect(page.get_by_text("Photo of the result ready.")).to_be_visible()
     screenshot(page, "staff-case")
     page.get_by_role("button", name="Save update").click()
-    expect(page.get_by_role("heading", name="My team's cases")).to_be_visible()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
     expect(case).to_contain_text("Change waiting to send")
     assert field_app.api.get(f"/v1/reports/{created['id']}").json()["status"] != "fixed"
 
@@ -136,7 +136,7 @@ def test_a_change_that_conflicts_with_one_made_meanwhile_is_shown_and_kept(
     page.context.set_offline(True)
     page.get_by_label("New status").select_option("fixed")
     page.get_by_role("button", name="Save update").click()
-    expect(page.get_by_role("heading", name="My team's cases")).to_be_visible()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
 
     # Meanwhile a colleague closes the report.
     field_app.api.post(

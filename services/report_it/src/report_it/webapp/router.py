@@ -99,12 +99,25 @@ def _route_path(request: Request, method: str, *candidates: str) -> str | None:
     return next((c for c in candidates if method.lower() in paths.get(c, {})), None)
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _peer_services(settings: WebAppSettings) -> dict[str, str | None]:
+    """The other services the staff screens call, as base URLs without a trailing slash (None: not offered)."""
+    return {
+        "footprints": settings.footprints_url.rstrip("/") or None,
+        "volunteering": settings.volunteering_url.rstrip("/") or None,
+    }
+
+
 def _security_headers(settings: WebAppSettings) -> dict[str, str]:
-    tiles = urlsplit(settings.tile_url.replace("{s}", "a"))
-    tile_origin = f"{tiles.scheme}://{tiles.netloc}".replace("://a.", "://*.") if tiles.netloc else ""
+    tile_origin = _origin(settings.tile_url.replace("{s}", "a")).replace("://a.", "://*.")
+    peers = " ".join(sorted({_origin(url) for url in _peer_services(settings).values() if url} - {""}))
     policy = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self'; "
+        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self' {peers}; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
     )
     return {"Content-Security-Policy": " ".join(policy.split()), "X-Content-Type-Options": "nosniff"}
@@ -134,6 +147,7 @@ def app_config(request: Request) -> Response:
             "team_reports": _route_path(request, "GET", "/v1/reports/for-my-team"),
             "templates": _route_path(request, "GET", "/v1/response-templates"),
         },
+        "services": _peer_services(settings),
     }
     return Response(json.dumps(config), media_type="application/json", headers={"Cache-Control": "no-cache"})
 

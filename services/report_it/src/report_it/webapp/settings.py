@@ -20,3 +20,12 @@ class WebAppSettings(BaseSettings):
     tile_max_zoom: int = Field(default=19, ge=1, le=22)
     centre_lat: float = Field(default=53.545, description="Where the map opens without a GPS fix (Wigan)")
     centre_long: float = -2.632
+    # The staff screens call these services straight from the phone (each lists the app's origin in its CORS list).
+    footprints_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Footprints as phones reach it, for staff caseloads; empty: caseloads from Report IT only",
+    )
+    volunteering_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Volunteering as phones reach it, for staff volunteering days; empty: not offered",
+    )

@@ -34,6 +34,7 @@ const screens = {
   "#/staff": async () => (await import("./staff.js")).renderStaff(main, { navigate }),
   "#/staff/log": async () => (await import("./report-form.js")).renderReportForm(main, { staff: true, navigate }),
   "#/staff/caseload": async () => (await import("./caseload.js")).renderCaseload(main, { navigate }),
+  "#/staff/volunteering": async () => (await import("./volunteering.js")).renderVolunteering(main, { navigate }),
   "#/staff/case": async () =>
     (await import("./caseload.js")).renderCase(main, { navigate, id: new URLSearchParams(location.hash.split("?")[1]).get("id") }),
 };
@@ -70,6 +71,7 @@ async function showNetwork() {
     : `You are offline. Reports are saved on this phone.${queued}${attention}`;
   document.body.dataset.outbox = String(items.length);
   if (currentScreen() === "#/mine") (await import("./mine.js")).renderMine(main, { fresh: false });
+  if (currentScreen() === "#/staff/volunteering") (await import("./volunteering.js")).refreshVolunteering(main);
 }
 
 async function send() {

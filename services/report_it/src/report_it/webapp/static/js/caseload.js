@@ -1,10 +1,15 @@
-// Staff work: the team's open reports (list sorted by due date or distance, kept for offline use), one case
-// with its report, photos and history, and a change of state with a template text and a photo of the result.
-// Changes go through the outbox; one refused because someone else changed the case meanwhile is shown as such.
+// Staff work: their own caseload and their team's as allocated by Footprints (or, where Footprints does not know
+// them, a team's open reports from Report IT), as a list sorted by due date or distance and on a map, kept for
+// offline use; one case with its report, photos and history, and a change of state with a template text and a
+// photo of the result. Changes go through the outbox; one refused because someone else changed the case meanwhile
+// is shown as such.
 
-import { ApiError, loadCategories, loadConfig, request, staffSession } from "./api.js";
+import { ApiError, isNetworkFailure, loadCategories, loadConfig, request } from "./api.js";
+import { caseMap } from "./case-map.js";
 import { get, put, SETTINGS } from "./db.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
+import { distanceText, here, metres } from "./geo.js";
+import { fetchKept, requireSession } from "./kept.js";
 import { enqueue, flush, pending } from "./outbox.js";
 import { downscale } from "./photo.js";
 
@@ -17,108 +22,153 @@ const WORK_STATUSES = [
   ["not_council_responsibility", "Not the council's to fix"],
 ];
 
-function metres(a, b) {
-  const rad = Math.PI / 180;
-  const x = (b.long - a.long) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
-  const y = (b.lat - a.lat) * rad;
-  return Math.sqrt(x * x + y * y) * 6371000;
+const words = (code) => code.replace(/_/g, " ");
+
+// Footprints' caseload cases and Report IT's team reports, in one shape for the list and the map.
+function fromFootprints(caseload) {
+  return caseload.cases.map((c) => ({
+    reportId: c.source_system === "report_it" ? c.source_id : null,
+    title: c.title,
+    due: c.due_at,
+    location: c.location,
+    worker: c.worker ? c.worker.display_name : null,
+    description: null,
+  }));
 }
 
-function here() {
-  return new Promise((resolve) => {
-    if (!("geolocation" in navigator)) return resolve(null);
-    navigator.geolocation.getCurrentPosition(
-      (fix) => resolve({ lat: fix.coords.latitude, long: fix.coords.longitude }),
-      () => resolve(null),
-      { timeout: 8000, maximumAge: 60000 },
-    );
-  });
+function fromReportIt(reports) {
+  return reports.map((r) => ({
+    reportId: r.id,
+    title: `${r.category_name} · ${r.reference}`,
+    due: r.expected_at,
+    location: r.location,
+    worker: undefined,
+    description: r.description,
+  }));
 }
 
-// Online: ask the server and keep the answer; offline: the kept answer, with when it was kept.
-async function fetchKept(key, path, token) {
-  try {
-    const { data } = await request(path, { token, timeoutMs: 10000 });
-    await put(SETTINGS, { data, at: new Date().toISOString() }, key);
-    return { data, at: null };
-  } catch (error) {
-    if (error instanceof ApiError && error.status !== 408 && error.status < 500) throw error;
-    const kept = await get(SETTINGS, key);
-    if (!kept) throw error;
-    return kept;
+async function myTeamCaseload(footprints, session) {
+  const { data: workers } = await request(`${footprints}/v1/workers`, { token: session.token, timeoutMs: 10000 });
+  const me = workers.find((w) => w.subject === session.subject);
+  if (!me) throw new ApiError(404, { code: "WorkerNotFound", detail: "Footprints has no worker record for you." });
+  const { data } = await request(`${footprints}/v1/caseloads/teams/${me.team_id}`, { token: session.token, timeoutMs: 10000 });
+  return data;
+}
+
+// The views on offer: Footprints' "mine" and "my team" where it is configured, then each team's open reports.
+function viewsFor(config, skills) {
+  const footprints = config.services && config.services.footprints;
+  const views = footprints ? [["mine", "My cases"], ["team", "My team's cases"]] : [];
+  if (config.api && config.api.team_reports) {
+    for (const skill of skills) views.push([`skill:${skill}`, `All open ${words(skill)} reports`]);
   }
+  return views;
 }
 
-async function requireSession(navigate) {
-  const session = await staffSession();
-  if (!session || session.expired) {
-    navigate("#/staff");
-    return null;
+async function loadView(view, config, session) {
+  const footprints = config.services && config.services.footprints;
+  if (view === "mine") {
+    const kept = await fetchKept(`caseload:mine:${session.subject}`, `${footprints}/v1/caseloads/me`, session.token);
+    return { ...kept, cases: fromFootprints(kept.data), summary: kept.data };
   }
-  return session;
+  if (view === "team") {
+    const kept = await fetchKept(`caseload:team:${session.subject}`, () => myTeamCaseload(footprints, session));
+    return { ...kept, cases: fromFootprints(kept.data), summary: kept.data };
+  }
+  const skill = view.slice("skill:".length);
+  const query = new URLSearchParams({ team: skill });
+  const kept = await fetchKept(`caseload:${skill}`, `${config.api.team_reports}?${query}`, session.token);
+  return { ...kept, cases: fromReportIt(kept.data), summary: null };
+}
+
+function caseCard(item, waiting) {
+  const overdue = item.due && new Date(item.due) < new Date();
+  const who = item.worker === undefined ? null : item.worker ? `With ${item.worker}` : "Waiting for allocation";
+  return h("li", { class: "card", "data-case": item.reportId || "" },
+    h("h3", {}, item.reportId ? h("a", { href: `#/staff/case?id=${item.reportId}` }, item.title) : item.title),
+    h("p", {}, `${overdue ? "Overdue: was due" : "Due"} ${formatDate(item.due) || "—"}`,
+      item.distance !== null ? `; ${distanceText(item.distance)} away` : ""),
+    who ? h("p", { class: "hint" }, who) : null,
+    item.description ? h("p", { class: "hint" }, item.description) : null,
+    waiting.has(item.reportId) ? h("p", {}, h("span", { class: "status waiting" }, "Change waiting to send")) : null);
 }
 
 export async function renderCaseload(main, { navigate }) {
   const session = await requireSession(navigate);
   if (!session) return;
   const config = await loadConfig();
-  if (!config.api || !config.api.team_reports) {
-    mount(main, h("h1", {}, "My team's cases"), h("p", { class: "notice" }, "This server does not offer team caseloads yet."));
+  const categories = config.api && config.api.team_reports ? await loadCategories(session.token).catch(() => []) : [];
+  const skills = [...new Set(categories.map((c) => c.skill))].sort();
+  const views = viewsFor(config, skills);
+  if (!views.length) {
+    mount(main, h("h1", {}, "Caseload"), h("p", { class: "notice" }, "This server does not offer caseloads yet."));
     return focusHeading(main);
   }
-  const categories = await loadCategories(session.token).catch(() => []);
-  const teams = [...new Set(categories.map((c) => c.skill))].sort();
-  const team = (await get(SETTINGS, "team")) || session.department || teams[0];
-  const ids = { team: uid("team"), sort: uid("sort") };
-  const teamSelect = h("select", { id: ids.team }, teams.map((t) => h("option", { value: t, selected: t === team }, t.replace(/_/g, " "))));
+  const fallback = `skill:${skills.includes(session.department) ? session.department : skills[0]}`;
+  const saved = await get(SETTINGS, "caseload-view");
+  const chosen = views.some(([v]) => v === saved) ? saved : views[0][0];
+  const ids = { view: uid("view"), sort: uid("sort") };
+  const viewSelect = h("select", { id: ids.view }, views.map(([value, label]) => h("option", { value, selected: value === chosen }, label)));
   const sortSelect = h("select", { id: ids.sort },
     h("option", { value: "due" }, "Due date"), h("option", { value: "distance" }, "Distance from me"));
+  const note = h("div");
   const list = h("div", { "aria-live": "polite" }, h("p", {}, "Loading…"));
+  const map = caseMap(config, { onOpen: (id) => navigate(`#/staff/case?id=${id}`) });
   mount(
     main,
-    h("h1", {}, "My team's cases"),
+    h("h1", {}, "Caseload"),
     h("div", { class: "grid2" },
-      h("div", { class: "field" }, h("label", { for: ids.team }, "Team"), teamSelect),
+      h("div", { class: "field" }, h("label", { for: ids.view }, "Show"), viewSelect),
       h("div", { class: "field" }, h("label", { for: ids.sort }, "Sort by"), sortSelect)),
+    note,
+    map.element,
     list,
   );
   focusHeading(main);
   const position = await here();
-  let kept;
+  let shown = null;
   const draw = async () => {
     const waiting = new Set((await pending()).filter((i) => i.kind === "update").map((i) => i.meta.report_id));
-    const cases = [...kept.data].map((r) => ({ ...r, distance: position ? metres(position, r.location) : null }));
+    const cases = shown.cases.map((c) => ({ ...c, distance: position ? metres(position, c.location) : null }));
     if (sortSelect.value === "distance" && position) cases.sort((a, b) => a.distance - b.distance);
-    else cases.sort((a, b) => (a.expected_at || "9").localeCompare(b.expected_at || "9"));
+    else cases.sort((a, b) => (a.due || "9").localeCompare(b.due || "9"));
+    const summary = shown.summary;
     mount(
       list,
-      kept.at ? h("p", { class: "notice warn" }, `Offline: the list as it was at ${formatDate(kept.at)}.`) : null,
+      shown.at ? h("p", { class: "notice warn" }, `Offline: the list as it was at ${formatDate(shown.at)}.`) : null,
+      summary ? h("p", { id: "caseload-summary" }, `${summary.open_cases} open, ${summary.overdue} overdue.`) : null,
       cases.length
-        ? h("ul", { class: "cards", id: "case-list" }, cases.map((r) => {
-            const overdue = r.expected_at && new Date(r.expected_at) < new Date();
-            return h("li", { class: "card", "data-case": r.id },
-              h("h3", {}, h("a", { href: `#/staff/case?id=${r.id}` }, `${r.category_name} · ${r.reference}`)),
-              h("p", {}, `${overdue ? "Overdue: was due" : "Due"} ${formatDate(r.expected_at) || "—"}`,
-                r.distance !== null ? `; ${r.distance < 1000 ? `${Math.round(r.distance)} m` : `${(r.distance / 1000).toFixed(1)} km`} away` : ""),
-              r.description ? h("p", { class: "hint" }, r.description) : null,
-              waiting.has(r.id) ? h("p", {}, h("span", { class: "status waiting" }, "Change waiting to send")) : null);
-          }))
-        : h("p", {}, "No open cases for this team."),
+        ? h("ul", { class: "cards", id: "case-list" }, cases.map((c) => caseCard(c, waiting)))
+        : h("p", {}, "No open cases here."),
     );
+    map.show(cases, position);
   };
-  const load = async () => {
-    await put(SETTINGS, teamSelect.value, "team");
-    const query = new URLSearchParams({ team: teamSelect.value });
+  const load = async (explicit) => {
+    mount(note);
     try {
-      kept = await fetchKept(`caseload:${teamSelect.value}`, `${config.api.team_reports}?${query}`, session.token);
+      shown = await loadView(viewSelect.value, config, session);
+      if (explicit) await put(SETTINGS, viewSelect.value, "caseload-view");
       await draw();
     } catch (error) {
-      mount(list, h("p", { class: "notice warn" }, `The cases could not be loaded: ${error.message}`));
+      const unknown = error instanceof ApiError && error.problem.code === "WorkerNotFound";
+      if (unknown && !explicit && views.some(([v]) => v === fallback)) {
+        // Not in Footprints (yet): the team's open reports from Report IT are still there to work.
+        viewSelect.value = fallback;
+        await put(SETTINGS, fallback, "caseload-view"); // and next time, offline too
+        await load(false);
+        mount(note, h("p", { class: "notice" }, "Footprints has no caseload for you, so this shows your team's open reports."));
+        return;
+      }
+      const why = unknown
+        ? "Footprints has no worker record for you; ask your team leader."
+        : isNetworkFailure(error) ? "there is no connection, and this list has not been kept on this phone yet." : error.message;
+      mount(list, h("p", { class: "notice warn" }, `The cases could not be loaded: ${why}`));
+      map.show([], position);
     }
   };
-  teamSelect.addEventListener("change", load);
+  viewSelect.addEventListener("change", () => load(true));
   sortSelect.addEventListener("change", draw);
-  await load();
+  await load(false);
 }
 
 function timelineList(updates) {

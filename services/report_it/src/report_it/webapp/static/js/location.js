@@ -7,7 +7,7 @@ const LEAFLET = "vendor/leaflet-1.9.4/";
 const METRES_PER_DEGREE = 111320;
 let leafletLoading;
 
-function loadLeaflet() {
+export function loadLeaflet() {
   if (!leafletLoading) {
     leafletLoading = new Promise((resolve, reject) => {
       document.head.append(h("link", { rel: "stylesheet", href: `${LEAFLET}leaflet.css` }));

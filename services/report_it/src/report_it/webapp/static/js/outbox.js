@@ -140,13 +140,18 @@ async function sendOne(item) {
       return "offline";
     }
     const status = error.status;
-    if (status === 409 && (await alreadyDone(item, token))) {
+    const code = error.problem && error.problem.code;
+    // A service without idempotency keys (e.g. Volunteering's bookings) refuses a resend with a code that says
+    // the change is already there (meta.done_codes): the first attempt went through, so it is done.
+    const doneByCode = (item.meta.done_codes || []).includes(code);
+    if (doneByCode || (status === 409 && (await alreadyDone(item, token)))) {
       await atomically([OUTBOX, MINE], (store) => afterSent(item, {}, store));
       return "sent";
     }
     let state = REJECTED;
     if (status === 401) state = NEEDS_SIGN_IN;
-    else if (status === 409 || status === 412) state = CONFLICT;
+    // For a booking, 409 means no places or no entitlement left: a refusal with its reason, not a clash.
+    else if ((status === 409 && !item.meta.conflict_is_refusal) || status === 412) state = CONFLICT;
     else if (status >= 500 || status === 429 || status === 408) state = WAITING;
     await put(OUTBOX, { ...latest, state, last_error: error.message, problem: error.problem || null });
     return state === WAITING ? "later" : "held";

@@ -1,5 +1,5 @@
 // Staff: sign in (the council's identity provider in production; a pasted development token in the embedded
-// default), then log street issues and, where Footprints is configured, work the caseload.
+// default), then log street issues, work the caseload (from Footprints where configured) and book volunteering days.
 
 import { describeToken, loadConfig, request, saveStaffSession, signOut, staffSession } from "./api.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
@@ -71,9 +71,12 @@ export async function renderStaff(main, { navigate }) {
     h("p", {}, `Signed in as ${session.name}`, session.roles.length ? ` (${session.roles.join(", ")})` : "", session.exp ? `, until ${formatDate(new Date(session.exp * 1000).toISOString())}.` : "."),
     isStaff ? null : h("p", { class: "notice warn" }, "This token has no staff role: staff-only categories are not offered."),
     h("a", { class: "btn big", href: "#/staff/log" }, "Log a street issue"),
-    config.api && config.api.team_reports
-      ? h("a", { class: "btn big secondary", href: "#/staff/caseload" }, "My team's cases")
-      : h("p", { class: "notice" }, "Team cases are not offered by this server yet."),
+    (config.services && config.services.footprints) || (config.api && config.api.team_reports)
+      ? h("a", { class: "btn big secondary", href: "#/staff/caseload" }, "My caseload")
+      : h("p", { class: "notice" }, "Caseloads are not offered by this server yet."),
+    config.services && config.services.volunteering
+      ? h("a", { class: "btn big secondary", href: "#/staff/volunteering" }, "My volunteering")
+      : null,
     h("div", { class: "actions" },
       h("button", { type: "button", class: "secondary", onclick: async () => { await signOut(); toast("Signed out."); navigate("#/staff"); } }, "Sign out")),
   );
