@@ -18,6 +18,7 @@ import jwt
 from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings
+from starlette.concurrency import run_in_threadpool
 
 from deal_shared.errors import Forbidden, Unauthenticated
 
@@ -167,16 +168,18 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def optional_principal(request: Request) -> Principal | None:
+async def optional_principal(request: Request) -> Principal | None:
+    # Async, so an anonymous request costs no thread hand-off; verifying may fetch the identity provider's keys
+    # (blocking I/O), so that runs in the thread pool.
     token = _bearer(request)
     if token is None:
         return None
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(token)
+    return await run_in_threadpool(verifier.verify, token)
 
 
-def current_principal(request: Request) -> Principal:
-    principal = optional_principal(request)
+async def current_principal(request: Request) -> Principal:
+    principal = await optional_principal(request)
     if principal is None:
         raise Unauthenticated("This endpoint needs a bearer token.")
     return principal
@@ -185,7 +188,7 @@ def current_principal(request: Request) -> Principal:
 def require_roles(*roles: Role):
     """A dependency admitting a verified caller holding any of `roles`."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.has_any(*roles):
             needed = ", ".join(sorted(r.value for r in roles))
             raise Forbidden(f"This needs one of these roles: {needed}.", required_roles=sorted(roles))

@@ -26,6 +26,7 @@ from report_it.api import (
     webhooks,
     work,
 )
+from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.delivery import BackgroundDeliverer
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
         app.state.engine = engine
+        app.state.categories = CategoryCache(engine)
         app.state.borough = load_borough(chosen.borough_geojson_path)
         app.state.storage = build_storage(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)

@@ -41,8 +41,9 @@ class Category(Table, table=True):
 class Report(Table, table=True):
     __tablename__ = "report"
     __table_args__ = (
-        # "Already reported nearby?": open reports of one category inside a latitude band.
-        Index("ix_report_nearby", "category_code", "status", "lat"),
+        # "Already reported nearby?": open reports of one category inside a bounding box (longitude is checked
+        # in the index, so rows outside the box are never fetched).
+        Index("ix_report_nearby", "category_code", "status", "lat", "lon"),
         Index("ix_report_created", "created_at", "id"),
         Index("ix_report_updated", "updated_at", "id"),
     )

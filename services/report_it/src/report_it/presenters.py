@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Row
+
 from deal_shared.report_it import (
     FieldChange,
     Location,
@@ -18,7 +20,7 @@ from report_it.models import Category, Photo, Report, ReportUpdate
 from report_it.visibility import Viewer, coarsen
 
 
-def photo_public(photo: Photo, base_url: str) -> PhotoPublic:
+def photo_public(photo: Photo | Row, base_url: str) -> PhotoPublic:
     return PhotoPublic(
         id=photo.id,
         url=f"{base_url}/v1/photos/{photo.id}.jpg",
@@ -28,8 +30,14 @@ def photo_public(photo: Photo, base_url: str) -> PhotoPublic:
     )
 
 
-def _public_fields(
-    report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
+def public_fields(
+    report: Report | Row,
+    category: Category,
+    photos: list[Photo] | list[Row],
+    viewer: Viewer,
+    *,
+    base_url: str,
+    grid_m: int,
 ) -> dict:
     exact = viewer.sees_exact(category) or viewer.holds_tracking_token(report)
     lat, lon = (report.lat, report.lon) if exact else coarsen(report.lat, report.lon, grid_m)
@@ -61,13 +69,13 @@ def _public_fields(
 def to_public(
     report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
 ) -> ReportPublic:
-    return ReportPublic(**_public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m))
+    return ReportPublic(**public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m))
 
 
 def to_private(
     report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
 ) -> ReportPrivate:
-    fields = _public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m)
+    fields = public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m)
     if viewer.sees_private(report, category):
         has_contact = report.reporter_name or report.reporter_email or report.reporter_phone
         fields["reporter"] = (

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Connection, Row, and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
@@ -30,6 +31,7 @@ from report_it.visibility import Viewer, hash_token
 
 # Crockford's base32 without I, L, O, U: references are read aloud over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 
 
 def new_reference() -> str:
@@ -68,8 +70,11 @@ class NewReport:
     channel: Channel
 
 
-def validate_new_report(session: Session, *, data: ReportCreate, viewer: Viewer, borough: Borough) -> NewReport:
-    category = get_category(session, data.category)
+def validate_new_report(
+    session: Session, *, data: ReportCreate, viewer: Viewer, borough: Borough, category: Category | None = None
+) -> NewReport:
+    """`category`: the report's category when the caller has it already (from the in-process cache)."""
+    category = category if category is not None else get_category(session, data.category)
     if not category.active:
         raise CategoryStaffOnly(f"The category {category.code!r} is no longer in use.", category=category.code)
     if category.staff_only and not viewer.is_staff:
@@ -211,21 +216,70 @@ def list_reports(
     return list(session.exec(query.limit(limit + 1)).all())
 
 
+# What a public report shows, and nothing more: the nearby lookup is the hottest read, so it loads these columns
+# rather than whole rows (the presenters read them by the same names as a Report's attributes).
+_NEARBY_COLUMNS = (
+    Report.id,
+    Report.reference,
+    Report.category_code,
+    Report.status,
+    Report.priority,
+    Report.lat,
+    Report.lon,
+    Report.address,
+    Report.description,
+    Report.answers,
+    Report.channel,
+    Report.support_count,
+    Report.created_at,
+    Report.updated_at,
+    Report.expected_at,
+    Report.duplicate_of_id,
+    Report.tracking_token_hash,
+)
+
+
+# Built once: executing the same statement object lets SQLAlchemy reuse its compiled form without recomputing a
+# cache key per request.
+_NEARBY_QUERY = sa_select(*_NEARBY_COLUMNS).where(
+    col(Report.category_code) == bindparam("category"),
+    col(Report.status).in_(_OPEN_STATUS_VALUES),
+    col(Report.lat).between(bindparam("min_lat"), bindparam("max_lat")),
+    col(Report.lon).between(bindparam("min_lon"), bindparam("max_lon")),
+)
+_PHOTOS_QUERY = (
+    sa_select(Photo.id, Photo.report_id, Photo.width, Photo.height)
+    .where(col(Photo.report_id).in_(bindparam("report_ids", expanding=True)))
+    .order_by(col(Photo.report_id), col(Photo.position))
+)
+
+
 def nearby_open_reports(
-    session: Session, *, category: Category, lat: float, lon: float, radius_m: float, limit: int = 20
-) -> list[tuple[Report, float]]:
-    """Open reports of `category` within `radius_m`, nearest first: a latitude band from the index, then exact."""
+    connection: Connection, *, category: Category, lat: float, lon: float, radius_m: float, limit: int = 20
+) -> list[tuple[Row, float]]:
+    """Open reports of `category` within `radius_m`, nearest first.
+
+    The `(category, status, lat, lon)` index narrows to a latitude band and checks longitude inside the index, so
+    only rows in the bounding box are read; the exact distance is then measured here.
+    """
     min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, radius_m)
-    query = select(Report).where(
-        Report.category_code == category.code,
-        col(Report.status).in_([s.value for s in OPEN_STATUSES]),
-        col(Report.lat).between(min_lat, max_lat),
-        col(Report.lon).between(min_lon, max_lon),
+    rows = connection.execute(
+        _NEARBY_QUERY,
+        {"category": category.code, "min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon},
     )
     found = []
-    for report in session.exec(query):
-        distance = haversine_m(lat, lon, report.lat, report.lon)
+    for row in rows:
+        distance = haversine_m(lat, lon, row.lat, row.lon)
         if distance <= radius_m:
-            found.append((report, distance))
+            found.append((row, distance))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
+
+
+def photo_rows_by_report(connection: Connection, report_ids: Sequence[UUID]) -> dict[UUID, list[Row]]:
+    """What a public report shows of its photos (id and size), by report, in order."""
+    grouped: dict[UUID, list[Row]] = {rid: [] for rid in report_ids}
+    if report_ids:
+        for row in connection.execute(_PHOTOS_QUERY, {"report_ids": list(report_ids)}):
+            grouped[row.report_id].append(row)
+    return grouped

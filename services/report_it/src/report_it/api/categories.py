@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from sqlmodel import Session
 
 from deal_shared.auth import AdminPrincipal
 from deal_shared.report_it import CategoryCreate, CategoryPublic, CategoryUpdate
 from report_it import categories
-from report_it.api.deps import ViewerDep
+from report_it.api.deps import CategoriesDep, ViewerDep
+from report_it.category_cache import CategoryCache
 from report_it.db import SessionDep
 from report_it.errors import CategoryNotFound
 
@@ -29,11 +31,24 @@ def get_category(code: str, session: SessionDep, viewer: ViewerDep) -> CategoryP
 
 
 @router.post("", response_model=CategoryPublic, status_code=201, summary="Add a category (admin)")
-def create_category(data: CategoryCreate, session: SessionDep, _admin: AdminPrincipal) -> CategoryPublic:
-    return categories.to_public(categories.create_category(session, data=data))
+def create_category(
+    data: CategoryCreate, session: SessionDep, cache: CategoriesDep, _admin: AdminPrincipal
+) -> CategoryPublic:
+    created = categories.create_category(session, data=data)
+    _commit_and_forget_cached(session, cache)
+    return categories.to_public(created)
 
 
 @router.patch("/{code}", response_model=CategoryPublic, summary="Edit a category (admin)")
-def update_category(code: str, changes: CategoryUpdate, session: SessionDep, _admin: AdminPrincipal) -> CategoryPublic:
-    category = categories.get_category(session, code)
-    return categories.to_public(categories.update_category(session, category=category, changes=changes))
+def update_category(
+    code: str, changes: CategoryUpdate, session: SessionDep, cache: CategoriesDep, _admin: AdminPrincipal
+) -> CategoryPublic:
+    category = categories.update_category(session, category=categories.get_category(session, code), changes=changes)
+    _commit_and_forget_cached(session, cache)
+    return categories.to_public(category)
+
+
+def _commit_and_forget_cached(session: Session, cache: CategoryCache) -> None:
+    # Committed here rather than after the response, so the next report through this process sees the edit.
+    session.commit()
+    cache.invalidate()

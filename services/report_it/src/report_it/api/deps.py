@@ -1,4 +1,7 @@
-"""Dependencies that hand routes the app's long-lived parts and the caller's identity."""
+"""Dependencies that hand routes the app's long-lived parts and the caller's identity.
+
+They are async because they do no I/O: a plain `def` dependency costs a thread-pool hand-off per request.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +11,29 @@ from fastapi import Depends, Header, Request
 
 from deal_shared.auth import OptionalPrincipal
 from deal_shared.geo import Borough
+from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.storage import PhotoStorage
 from report_it.visibility import Viewer
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_borough(request: Request) -> Borough:
+async def get_borough(request: Request) -> Borough:
     return request.app.state.borough
 
 
-def get_storage(request: Request) -> PhotoStorage:
+async def get_categories(request: Request) -> CategoryCache:
+    return request.app.state.categories
+
+
+async def get_storage(request: Request) -> PhotoStorage:
     return request.app.state.storage
 
 
-def get_viewer(
+async def get_viewer(
     principal: OptionalPrincipal,
     tracking_token: Annotated[
         str | None, Header(alias="X-Tracking-Token", description="The reporter's secret from creation")
@@ -34,12 +42,13 @@ def get_viewer(
     return Viewer(principal=principal, tracking_token=tracking_token)
 
 
-def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
+async def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
     return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BoroughDep = Annotated[Borough, Depends(get_borough)]
+CategoriesDep = Annotated[CategoryCache, Depends(get_categories)]
 StorageDep = Annotated[PhotoStorage, Depends(get_storage)]
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 BaseUrlDep = Annotated[str, Depends(base_url)]

@@ -5,21 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from deal_shared.pagination import Page
 from deal_shared.report_it import NearbyReport, ReportCreated, ReportPrivate, ReportPublic
+from deal_shared.sessions import session_engine
 from report_it import duplicates, outbox, presenters, reports
-from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
+from report_it.api.deps import BaseUrlDep, BoroughDep, CategoriesDep, SettingsDep, StorageDep, ViewerDep
 from report_it.api.listing import ListQueryDep, encode_cursor
 from report_it.api.submission import PhotoUploadsDep, SubmissionDep
 from report_it.api.updates import timeline_of
-from report_it.categories import get_category
 from report_it.config import Settings
 from report_it.db import SessionDep
 from report_it.errors import CategoryNotFound, ReportNotFound
 from report_it.idempotency import check_key, claim, remember, request_fingerprint
+from report_it.models import Category
 from report_it.photos import CleanPhoto, clean_photo
 from report_it.report_photos import attach_photos
 from report_it.visibility import Viewer
@@ -75,6 +79,7 @@ def create_report(
     submission: SubmissionDep,
     session: SessionDep,
     viewer: ViewerDep,
+    categories: CategoriesDep,
     borough: BoroughDep,
     storage: StorageDep,
     settings: SettingsDep,
@@ -83,7 +88,13 @@ def create_report(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
     key = check_key(idempotency_key)
-    new = reports.validate_new_report(session, data=submission.report, viewer=viewer, borough=borough)
+    new = reports.validate_new_report(
+        session,
+        data=submission.report,
+        viewer=viewer,
+        borough=borough,
+        category=categories.get(submission.report.category),
+    )
     cleaned = _clean_all(submission.photos, settings)
     if key:
         fingerprint = request_fingerprint(
@@ -174,32 +185,60 @@ def _page(query, session, viewer: Viewer, settings: Settings, base: str) -> Page
     response_model=list[NearbyReport],
     summary="Open reports of a category near a point: 'already reported, add your support?'",
 )
-def nearby(
-    session: SessionDep,
+async def nearby(
+    request: Request,
     viewer: ViewerDep,
+    categories: CategoriesDep,
     settings: SettingsDep,
     base: BaseUrlDep,
     category: Annotated[str, Query(description="Category code")],
     lat: Annotated[float, Query(ge=-90, le=90)],
     long: Annotated[float, Query(ge=-180, le=180)],
     radius_m: Annotated[int | None, Query(ge=10, le=5000, description="Default: the category's radius")] = None,
-) -> list[NearbyReport]:
-    chosen = get_category(session, category)
+) -> Response:
+    # The app asks this on every report it is about to make, so the whole lookup is one hand-off to the thread
+    # pool (the database calls block) and the answer is serialised once, not validated again on the way out.
+    chosen = categories.get(category)
     if not viewer.can_see_category(chosen):
         raise CategoryNotFound(f"There is no category with code {category!r}.", category=category)
-    found = reports.nearby_open_reports(
-        session, category=chosen, lat=lat, lon=long, radius_m=radius_m or chosen.nearby_radius_m
+    body = await run_in_threadpool(
+        _nearby_json,
+        session_engine(request),
+        chosen,
+        viewer,
+        lat,
+        long,
+        radius_m or chosen.nearby_radius_m,
+        base,
+        settings.sensitive_grid_m,
     )
-    photos = reports.photos_by_report(session, [r.id for r, _ in found])
-    return [
-        NearbyReport(
-            **presenters.to_public(
-                r, chosen, photos[r.id], viewer, base_url=base, grid_m=settings.sensitive_grid_m
-            ).model_dump(),
-            distance_m=round(d, 1),
-        )
-        for r, d in found
+    return Response(body, media_type="application/json")
+
+
+_NEARBY_LIST = TypeAdapter(list[NearbyReport])
+
+
+def _nearby_json(
+    engine: Engine,
+    category: Category,
+    viewer: Viewer,
+    lat: float,
+    lon: float,
+    radius_m: int,
+    base: str,
+    grid_m: int,
+) -> bytes:
+    with engine.connect() as connection:
+        found = reports.nearby_open_reports(connection, category=category, lat=lat, lon=lon, radius_m=radius_m)
+        photos = reports.photo_rows_by_report(connection, [row.id for row, _ in found])
+    items = [
+        {
+            **presenters.public_fields(row, category, photos[row.id], viewer, base_url=base, grid_m=grid_m),
+            "distance_m": round(distance, 1),
+        }
+        for row, distance in found
     ]
+    return _NEARBY_LIST.dump_json(_NEARBY_LIST.validate_python(items))
 
 
 @router.get("/{report_id}", response_model=ReportPrivate, summary="One report; full to its reporter and to staff")
