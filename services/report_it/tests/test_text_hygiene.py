@@ -173,3 +173,5 @@ def test_a_control_character_in_the_url_is_refused_naming_the_parameter(api: htt
     assert path.status_code == 422 and [e["field"] for e in path.json()["errors"]] == ["path"]
     assert api.get(f"/v1/reports/{uuid.uuid4()}%01").json()["errors"][0]["field"] == "path"
     assert api.get("/v1/categories/litter").status_code == 200
+    assert api.get("/app/js/%00.js").status_code == 422  # the field app's files too
+    assert api.get("/open311/v2/requests/%00.json").status_code == 404  # Open311 answers in its own format

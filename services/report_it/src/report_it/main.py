@@ -66,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Report street problems to Wigan Council: fly-tipping, litter, potholes and more.",
         lifespan=lifespan,
     )
-    app.add_middleware(UrlTextGuard)  # added first, so it runs inside the request-id middleware
+    # Added first, so it runs inside the request-id middleware. Open311 answers in its own format and cleans its
+    # own parameters.
+    app.add_middleware(UrlTextGuard, skip=("/open311/",))
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.

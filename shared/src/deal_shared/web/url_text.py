@@ -30,14 +30,15 @@ def _refusal(scope: Scope) -> ValidationFailed | None:
 
 
 class UrlTextGuard:
-    """Answers a 422 problem for a control character in the URL of a request under one of `prefixes`."""
+    """Answers a 422 problem for a control character in a request's URL, except under the `skip` prefixes (an API
+    with an error format of its own, which cleans its parameters itself)."""
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("/v1/",)) -> None:
+    def __init__(self, app: ASGIApp, skip: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.prefixes = prefixes
+        self.skip = skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
+        if scope["type"] == "http" and not (self.skip and scope["path"].startswith(self.skip)):
             refusal = _refusal(scope)
             if refusal is not None:
                 problem = refusal.to_problem(instance=scope["path"], request_id=current_request_id())
