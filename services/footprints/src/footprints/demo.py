@@ -24,6 +24,7 @@ SKILLS = (
 FIRST = ("Sam", "Alex", "Jo", "Chris", "Pat", "Lee", "Kim", "Ash", "Robin", "Jamie", "Dani", "Morgan")
 LAST = ("Ashurst", "Bryn", "Hindle", "Leyland", "Marsden", "Pennington", "Standish", "Talbot", "Whelley", "Winstanley")
 WORKERS_PER_TEAM = 8
+DEMO_OFFICER_FOOTPRINT = "wigan_central"
 
 
 def load_demo_people(session: Session, *, seed: int = 2015) -> int:
@@ -40,10 +41,16 @@ def load_demo_people(session: Session, *, seed: int = 2015) -> int:
         for k in range(WORKERS_PER_TEAM):
             leader = k == 0
             skills = {SKILLS[(footprint.number + k) % 6], SKILLS[rng.randrange(len(SKILLS))]}
+            subject = f"{'leader' if leader else 'worker'}.{footprint.number}.{k}"
+            display_name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            if footprint.code == DEMO_OFFICER_FOOTPRINT and leader:
+                # The person `make run`'s demo token names leads Wigan Central, so the field app has a caseload.
+                subject, display_name = "demo.officer", "Demo Officer"
+                skills.add("street_cleansing")
             session.add(
                 Worker(
-                    subject=f"{'leader' if leader else 'worker'}.{footprint.number}.{k}",
-                    display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    subject=subject,
+                    display_name=display_name,
                     team_id=team.id,
                     role="team_leader" if leader else "worker",
                     skills=sorted(skills),

@@ -7,11 +7,13 @@ import random
 from sqlmodel import Session, func, select
 
 from deal_shared.geo import load_borough
-from deal_shared.report_it import Channel, Location, ReportCreate, ReporterContact
+from deal_shared.report_it import ActorKind, Channel, Location, ReportCreate, ReporterContact, ReportStatus
+from report_it.lifecycle import Actor, apply_update
 from report_it.models import Report
 from report_it.reports import create_report, validate_new_report
 from report_it.visibility import Viewer
 
+_TRIAGE = Actor(kind=ActorKind.staff, subject="demo.manager", name="Dana Manager")
 # Approximate centres of the borough's towns (illustrative).
 _PLACES = {
     "Wigan": (53.545, -2.632),
@@ -68,6 +70,10 @@ def load_demo_reports(session: Session, *, count: int = 40, seed: int = 2015) ->
             reporter=ReporterContact(name="Demo Resident", email=f"resident{i}@example.org") if i % 3 else None,
         )
         new = validate_new_report(session, data=data, viewer=resident, borough=borough)
-        create_report(session, new=new, viewer=resident)
+        report, _token = create_report(session, new=new, viewer=resident)
+        if i % 4:
+            # Acknowledged reports go to Footprints as cases, so staff caseloads have work in them.
+            session.flush()
+            apply_update(session, report=report, actor=_TRIAGE, status=ReportStatus.acknowledged)
         added += 1
     return added
