@@ -220,6 +220,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
 
 def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.getElementById('toast').textContent = ''")  # a passing message would hide the screen
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled", caret="hide")
 
 

@@ -25,13 +25,13 @@ const WORK_STATUSES = [
 const words = (code) => code.replace(/_/g, " ");
 
 // Footprints' caseload cases and Report IT's team reports, in one shape for the list and the map.
-function fromFootprints(caseload) {
+function fromFootprints(caseload, { showWorker }) {
   return caseload.cases.map((c) => ({
     reportId: c.source_system === "report_it" ? c.source_id : null,
     title: c.title,
     due: c.due_at,
     location: c.location,
-    worker: c.worker ? c.worker.display_name : null,
+    worker: showWorker ? (c.worker ? c.worker.display_name : null) : undefined,
     description: null,
   }));
 }
@@ -69,11 +69,11 @@ async function loadView(view, config, session) {
   const footprints = config.services && config.services.footprints;
   if (view === "mine") {
     const kept = await fetchKept(`caseload:mine:${session.subject}`, `${footprints}/v1/caseloads/me`, session.token);
-    return { ...kept, cases: fromFootprints(kept.data), summary: kept.data };
+    return { ...kept, cases: fromFootprints(kept.data, { showWorker: false }), summary: kept.data };
   }
   if (view === "team") {
     const kept = await fetchKept(`caseload:team:${session.subject}`, () => myTeamCaseload(footprints, session));
-    return { ...kept, cases: fromFootprints(kept.data), summary: kept.data };
+    return { ...kept, cases: fromFootprints(kept.data, { showWorker: true }), summary: kept.data };
   }
   const skill = view.slice("skill:".length);
   const query = new URLSearchParams({ team: skill });

@@ -87,7 +87,7 @@ function bookForm(opportunity, entitlement, onBook) {
   const verb = opportunity.places_left > 0 ? "Book" : "Join the waiting list";
   const form = h("form", { novalidate: true },
     error,
-    h("div", { class: "grid2" },
+    h("div", { class: day ? "grid2" : "" },
       h("div", { class: "field" }, h("label", { for: ids.amount }, "How long"), amount),
       day ? h("div", { class: "field" }, h("label", { for: ids.date }, "Which day"), day) : null),
     h("button", { type: "submit", class: "btn", "aria-label": `${verb}: ${opportunity.title}` }, verb));
