@@ -75,7 +75,7 @@ def test_my_caseload_comes_from_footprints_and_shows_the_case_allocated_to_me(
     expect(page.locator("#case-list [data-case]")).to_have_count(1)
     expect(page.locator("#caseload-summary")).to_have_text("1 open, 0 overdue.")
     violations = serious_violations(page, "my caseload")
-    screenshot(page, "staff-caseload")
+    screenshot(page, "staff-my-caseload")
 
     page.get_by_label("Show").select_option("team")
     expect(page.locator(f"#case-list [data-case='{created['id']}']")).to_contain_text("With Casey Standish")
