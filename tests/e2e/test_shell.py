@@ -75,3 +75,23 @@ def test_first_load_is_under_150_kb_compressed(field_app: FieldApp, record_prope
             total += int(response.headers["content-length"])
     record_property("first_load_compressed_bytes", total)
     assert total < FIRST_LOAD_BUDGET, f"the first load is {total / 1024:.1f} KB compressed"
+
+
+def test_config_names_the_staff_services_and_the_policy_lets_the_app_call_them(field_app: FieldApp) -> None:
+    config = field_app.api.get("/app/config.json").json()
+    assert config["services"] == {
+        "footprints": field_app.peers.footprints,
+        "volunteering": field_app.peers.volunteering,
+    }
+    csp = field_app.api.get("/app/").headers["content-security-policy"]
+    connect = next(part for part in csp.split(";") if part.strip().startswith("connect-src")).split()
+    assert set(connect[1:]) == {"'self'", field_app.peers.footprints, field_app.peers.volunteering}
+    field_app.use(WebAppSettings(tile_url="", footprints_url="", volunteering_url="https://volunteering.example.org/"))
+    assert field_app.api.get("/app/config.json").json()["services"] == {
+        "footprints": None,
+        "volunteering": "https://volunteering.example.org",
+    }
+    assert (
+        "connect-src 'self' https://volunteering.example.org;"
+        in field_app.api.get("/app/").headers["content-security-policy"]
+    )
