@@ -3,7 +3,7 @@
 // booking made with no signal is sent later. Volunteering has no idempotency keys: a resend whose first attempt
 // went through is refused as AlreadyBooked, which the outbox counts as done, so a booking is never made twice.
 
-import { ApiError, loadConfig, request } from "./api.js";
+import { ApiError, loadConfig } from "./api.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
 import { distanceText, here, metres } from "./geo.js";
 import { fetchKept, requireSession } from "./kept.js";
