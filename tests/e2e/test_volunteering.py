@@ -94,6 +94,7 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
     volunteering.add_staff(subject)
     near = volunteering.add_opportunity(f"Food parcels {marker}", lat=53.5455, long=-2.632, days_ahead=10)
     far = volunteering.add_opportunity(f"Flash path repair {marker}", lat=53.493, long=-2.542, days_ahead=12)
+    third = volunteering.add_opportunity(f"Junior league {marker}", lat=53.586, long=-2.662, days_ahead=14)
 
     sign_in(page, token_for("staff", sub=subject, name="Vee Volunteer", department="street_cleansing"))
     page.get_by_role("link", name="My volunteering").click()
@@ -133,6 +134,11 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
     expect(page.locator("#booking-outbox")).to_have_count(0, timeout=30000)
     expect(page.locator("#booking-list [data-booking]")).to_have_count(2)
     expect(left).to_contain_text("0 hours left")
+
+    # Nothing left: the service refuses the next booking, and the app says why instead of retrying for ever.
+    page.locator(f"[data-opportunity='{third['id']}']").get_by_role("button", name="Book").click()
+    expect(page.locator("#booking-outbox")).to_contain_text("Booking not accepted")
+    expect(page.locator("#booking-outbox")).to_contain_text("0 are left")
 
     booked = volunteering.bookings_of(subject)
     assert sorted(b["opportunity_id"] for b in booked) == sorted([near["id"], far["id"]])
