@@ -175,3 +175,21 @@ def test_a_control_character_in_the_url_is_refused_naming_the_parameter(api: htt
     assert api.get("/v1/categories/litter").status_code == 200
     assert api.get("/app/js/%00.js").status_code == 422  # the field app's files too
     assert api.get("/open311/v2/requests/%00.json").status_code == 404  # Open311 answers in its own format
+
+
+def test_a_case_event_from_footprints_loses_control_characters_rather_than_failing(
+    api: httpx.Client, staff_headers, token_for
+) -> None:
+    report = new_report(api)
+    service = {"Authorization": f"Bearer {token_for('service')}"}
+    event = {
+        "event_id": f"evt-{uuid.uuid4()}\x00",
+        "kind": "allocated",
+        "worker_display_name": "Sam\x01 Street",
+        "note": "Gate\x00 code 1234",
+        "occurred_at": "2026-11-23T10:00:00Z",
+    }
+    response = api.post(f"/v1/reports/{report['id']}/case-events", json=event, headers=service)
+    assert response.status_code == 204, response.text
+    notes = [u["internal_note"] for u in api.get(f"/v1/reports/{report['id']}/updates", headers=staff_headers).json()]
+    assert notes == ["allocated, worker Sam Street: Gate code 1234"]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from deal_shared.http import parse, send
 from deal_shared.pagination import Page
-from deal_shared.text import refuse_control_characters
+from deal_shared.text import refuse_control_characters, strip_control_characters
 
 
 class ReportStatus(StrEnum):
@@ -482,6 +482,8 @@ class CaseEvent(BaseModel):
     footprint_code: str | None = None
     note: str | None = None
     occurred_at: datetime
+
+    clean_text = strip_control_characters("event_id", "worker_display_name", "footprint_code", "note")
 
 
 class ReportItClient:

@@ -70,3 +70,15 @@ def refuse_control_characters(*fields: str) -> Any:
 
 def _check_field(cls: type[BaseModel], value: Any) -> Any:
     return check_text(value)
+
+
+def strip_control_characters(*fields: str) -> Any:
+    """A validator for a message between our own services: the named text fields lose those characters instead.
+
+    Refusing would stop the sender's outbox on data it cannot change, and the receiver would still fail to store it.
+    """
+    return field_validator(*fields, mode="before")(_strip_field)
+
+
+def _strip_field(cls: type[BaseModel], value: Any) -> Any:
+    return _FORBIDDEN.sub("", value) if isinstance(value, str) else value
