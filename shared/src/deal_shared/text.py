@@ -1,8 +1,9 @@
-"""Text sent by clients: refused when it holds characters that no database, e-mail or XML document can carry.
+"""Text holding characters that no database, e-mail or XML document can carry: refused from clients.
 
 NUL makes PostgreSQL refuse the whole statement, a lone surrogate cannot be encoded as UTF-8, and the other C0
-controls (tab, newline and carriage return apart) and DEL cannot appear in XML 1.0. A client that sends them has a
-bug, so the request is refused with a 422 naming the field, rather than the text being changed behind its back.
+controls (tab, newline and carriage return apart) cannot appear in XML 1.0; DEL, like them, is never typed by a
+person (the set Open311 intake strips). A client that sends them has a bug, so its request is refused with a 422
+naming the field rather than its text changed behind its back; only messages between our own services are cleaned.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from pydantic import BaseModel, field_validator
 from pydantic_core import PydanticCustomError
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_REASON = "must not contain {kind} (U+{code}){where}"
 
 
 def _where(path: tuple[str | int, ...]) -> str:
     return f" in {'.'.join(str(p) for p in path)}" if path else ""
-
-
-_REASON = "must not contain {kind} (U+{code}){where}"
 
 
 def _context(found: str, path: tuple[str | int, ...]) -> dict[str, str]:
