@@ -230,7 +230,7 @@ def _nearby_json(
 ) -> bytes:
     with engine.connect() as connection:
         found = reports.nearby_open_reports(connection, category=category, lat=lat, lon=lon, radius_m=radius_m)
-        photos = reports.photo_rows_by_report(connection, [row.id for row, _ in found])
+        photos = reports.photo_rows_by_report(connection, [row for row, _ in found])
     items = [
         {
             **presenters.public_fields(row, category, photos[row.id], viewer, base_url=base, grid_m=grid_m),
