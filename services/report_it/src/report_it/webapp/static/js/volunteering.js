@@ -27,14 +27,15 @@ function when(item) {
   return `${formatDate(item.starts_at)}${end ? ` to ${end}` : ""}`;
 }
 
-function entitlementPanel(entitlement) {
+function entitlementPanel(entitlement, waiting) {
   return h("section", { "aria-labelledby": "entitlement-h" },
     h("h2", { id: "entitlement-h" }, `Your entitlement (${entitlement.leave_year_label})`),
     h("p", { class: "lede", id: "entitlement-left" },
       h("strong", {}, `${hours(entitlement.remaining_hours)} left`),
       ` (${Number(entitlement.remaining_days.toFixed(2))} days)`),
     h("p", { class: "hint" },
-      `Of ${hours(entitlement.entitlement_hours + entitlement.carried_over_hours)}: ${hours(entitlement.booked_hours)} booked, ${hours(entitlement.taken_hours)} taken.`));
+      `Of ${hours(entitlement.entitlement_hours + entitlement.carried_over_hours)}: ${hours(entitlement.booked_hours)} booked, ${hours(entitlement.taken_hours)} taken.`),
+    waiting ? h("p", { class: "hint" }, "Bookings waiting to send are counted once Volunteering has them.") : null);
 }
 
 // The event comes from the server with the staff token, so it is fetched here and handed over as a file.
@@ -175,7 +176,7 @@ async function paint(main, { base, session, config }) {
   mount(
     body,
     data.at ? h("p", { class: "notice warn" }, `Offline: as it was at ${formatDate(data.at)}.`) : null,
-    entitlementPanel(data.entitlement.data),
+    entitlementPanel(data.entitlement.data, outbox.some((item) => item.state === "waiting")),
     h("section", { "aria-labelledby": "bookings-h" },
       h("h2", { id: "bookings-h" }, "Your bookings"),
       outbox.length ? h("ul", { class: "cards", id: "booking-outbox" }, outbox.map(waitingCard)) : null,
