@@ -35,12 +35,25 @@ def _commit_and_close(session: Session) -> None:
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
-    # Opening a session does no I/O (it connects on first use), so this runs on the event loop; only the commit
-    # goes to the thread pool. A synchronous generator would cost two thread hand-offs on every request.
-    session = Session(session_engine(request), expire_on_commit=False)
+    # Opening a session does no I/O (it connects on first use), so this runs on the event loop, and so does closing
+    # one with nothing left to commit or roll back; only real database work goes to the thread pool. A synchronous
+    # generator would cost two thread hand-offs on every request.
+    engine = session_engine(request)
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
     except BaseException:
         await run_in_threadpool(session.close)
         raise
-    await run_in_threadpool(_commit_and_close, session)
+    if _nothing_to_finish(session, engine):
+        session.close()
+    else:
+        await run_in_threadpool(_commit_and_close, session)
+
+
+def _nothing_to_finish(session: Session, engine: Engine) -> bool:
+    """True when closing does no I/O: nothing was begun, the route committed, or every statement autocommitted."""
+    if not session.in_transaction():
+        return True
+    autocommit = engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    return autocommit and not (session.new or session.dirty or session.deleted)
