@@ -20,9 +20,19 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
-from starlette.routing import Match
 
 from tests.deploy_support import kube
+from tests.deploy_support.deployment import (
+    api_workload,
+    compose,
+    compose_env,
+    config_data,
+    ingress_paths,
+    rendered,
+    serves,
+    serves_prefix,
+    unknown_env,
+)
 from tests.deploy_support.dockerfile import Stage, parse
 from tests.deploy_support.dockerignore import DockerIgnore
 from tests.deploy_support.kustomize import DEPLOY, OVERLAYS, overlay_dir, render
@@ -33,12 +43,10 @@ from tests.deploy_support.services import (
     SERVICES,
     Service,
     command_problem,
-    env_names,
     load_settings,
     service_for_image,
 )
 
-COMPOSE_FILE = ROOT / "docker-compose.yml"
 SERVICE_IDS = [service.name for service in SERVICES]
 
 
@@ -47,33 +55,9 @@ SERVICE_IDS = [service.name for service in SERVICES]
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def unknown_env(service: Service, names: list[str] | set[str]) -> list[str]:
-    """Variables the service's Settings would silently ignore (extra="ignore"): a typo is a setting never applied."""
-    known = env_names(service.settings_class())
-    return sorted(name for name in names if name not in known)
-
-
 @functools.cache
 def cached_command_problem(service_name: str, command: tuple[str, ...]) -> str | None:
     return command_problem(BY_NAME[service_name], list(command))
-
-
-@functools.cache
-def app_of(service_name: str) -> Any:
-    """The service's app from its real factory (nothing starts: no lifespan, no database)."""
-    return importlib.import_module(f"{BY_NAME[service_name].package}.main").create_app()
-
-
-def serves(service_name: str, path: str) -> bool:
-    """Whether a GET of `path` reaches one of the app's routes or mounts (the field app is a mount)."""
-    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": [], "query_string": b""}
-    return any(route.matches(scope)[0] == Match.FULL for route in app_of(service_name).routes)
-
-
-def serves_prefix(service_name: str, prefix: str) -> bool:
-    prefix = prefix.rstrip("/")
-    documented = app_of(service_name).openapi()["paths"]
-    return any(path.startswith(prefix + "/") for path in documented) or serves(service_name, prefix + "/")
 
 
 def test_a_misspelled_variable_is_caught() -> None:
@@ -95,21 +79,6 @@ def test_a_command_the_cli_does_not_have_is_caught() -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Kubernetes
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def rendered(overlay: str) -> list[kube.Object]:
-    return render(overlay_dir(overlay))
-
-
-def api_workload(objects: list[kube.Object], service: Service) -> kube.Workload:
-    (deployment,) = kube.find(objects, "Deployment", service.name)
-    return next(w for w in kube.workloads([deployment]))
-
-
-def config_data(objects: list[kube.Object], service_name: str) -> dict[str, str]:
-    """The service's generated ConfigMap (its name carries a content hash)."""
-    (config_map,) = [c for c in kube.find(objects, "ConfigMap") if c["metadata"]["name"].startswith(service_name + "-")]
-    return config_map["data"]
 
 
 def test_overlays_are_staging_and_production_built_on_the_base() -> None:
@@ -272,23 +241,20 @@ def test_network_policies_deny_by_default_and_only_the_ingress_reaches_public_ap
     for name in public:
         policies = kube.policies_for(objects, api_workload(objects, BY_NAME[name]).labels)
         assert any(kube.admits(p, other_namespace=True) for p in policies), f"the ingress cannot reach {name}"
-    footprints = kube.policies_for(objects, api_workload(objects, BY_NAME["footprints"]).labels)
-    assert not any(kube.admits(p, other_namespace=True) for p in footprints), "Footprints is not public"
-
-
-def ingress_paths(objects: list[kube.Object]) -> list[kube.Object]:
-    rules = [rule for ingress in kube.find(objects, "Ingress") for rule in ingress["spec"]["rules"]]
-    return [path for rule in rules for path in rule["http"]["paths"]]
+    # Nothing else is let in from outside the namespace: not the workers, not the scheduled jobs.
+    for workload in kube.workloads(objects):
+        if any(kube.admits(p, other_namespace=True) for p in kube.policies_for(objects, workload.labels)):
+            assert workload.obj["kind"] == "Deployment" and workload.obj["metadata"]["name"] in public, workload.name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_ingress_routes_the_public_host_to_paths_report_it_serves(overlay: str) -> None:
     objects = rendered(overlay)
-    (ingress,) = kube.find(objects, "Ingress")
+    (ingress,) = kube.find(objects, "Ingress", "deal-digital")
     hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
     assert hosts and not any(host.endswith(".invalid") for host in hosts), f"{overlay} sets its own host name"
     assert [tls["hosts"] for tls in ingress["spec"]["tls"]] == [hosts]
-    routes = {path["path"]: path["backend"]["service"] for path in ingress_paths(objects)}
+    routes = {path["path"]: path["backend"]["service"] for path in ingress_paths(objects, "deal-digital")}
     assert set(routes) == {"/open311", "/v1", "/app"}
     for prefix, backend in routes.items():
         assert backend == {"name": "report-it", "port": {"name": "http"}}
@@ -341,11 +307,6 @@ def test_production_and_staging_differ_where_they_should() -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-@functools.cache
-def compose() -> dict[str, Any]:
-    return yaml.safe_load(COMPOSE_FILE.read_text())
-
-
 def compose_schema() -> dict[str, Any]:
     """The compose specification's JSON schema, as vendored by check-jsonschema (no network needed)."""
     schema = resources.files("check_jsonschema") / "builtin_schemas" / "vendor" / "compose-spec.json"
@@ -363,13 +324,6 @@ def test_compose_file_follows_the_compose_specification() -> None:
     broken = copy.deepcopy(compose())
     broken["services"]["report-it"]["helthcheck"] = broken["services"]["report-it"].pop("healthcheck")
     assert compose_errors(broken), "the schema check must be able to fail"
-
-
-def compose_env(definition: dict[str, Any]) -> dict[str, str]:
-    environment = definition.get("environment", {})
-    if isinstance(environment, list):
-        environment = dict(item.split("=", 1) for item in environment)
-    return {name: str(value) for name, value in environment.items()}
 
 
 def compose_service_of(definition: dict[str, Any]) -> Service | None:
