@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
-
-from deal_shared.db import make_engine
 from report_it import models  # noqa: F401 - registers the tables
-from report_it.db import metadata, migrate
+from report_it.db import tables
+from tests.support.migrations import migration_drift
 
 
 def test_models_and_migrations_do_not_drift(database_factory) -> None:
-    url = database_factory("report_it_drift")
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
-    finally:
-        engine.dispose()
-    assert diff == []
+    assert migration_drift(tables, database_factory("report_it_drift")) == []

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from sqlmodel import SQLModel
 
-from fastapi import Depends
-from sqlmodel import Session, SQLModel
+from deal_shared.service_db import ServiceTables, SessionDep
 
-from deal_shared.db import new_registry, upgrade_to_head
-from deal_shared.sessions import get_session
+__all__ = ["ALEMBIC_INI", "SessionDep", "Table", "metadata", "migrate", "tables"]
 
-table_registry = new_registry()
-metadata = table_registry.metadata
-ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+tables = ServiceTables.beside(__file__)
+ALEMBIC_INI = tables.alembic_ini
+metadata = tables.metadata
+migrate = tables.migrate
 
 
-class Table(SQLModel, registry=table_registry):
+class Table(SQLModel, registry=tables.registry):
     """Base of Report IT's tables; never mixed with another service's metadata."""
-
-
-# scope="function": the commit runs before the response is sent, so a failed commit is never a 2xx.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def migrate(database_url: str) -> None:
-    upgrade_to_head(ALEMBIC_INI, database_url)
