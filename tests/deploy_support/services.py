@@ -103,9 +103,12 @@ def env_names(settings: type[BaseSettings]) -> set[str]:
     return names
 
 
-def load_settings(service: Service, environment: dict[str, str]) -> BaseSettings:
-    """Build the service's Settings from exactly `environment` (nothing else from the process), as a pod would."""
-    settings = service.settings_class()
+def load_settings(
+    service: Service, environment: dict[str, str], settings: type[BaseSettings] | None = None
+) -> BaseSettings:
+    """Build the service's Settings (or another class it reads, e.g. the field app's) from exactly `environment`
+    (nothing else from the process), as a pod would."""
+    settings = settings or service.settings_class()
     saved = dict(os.environ)
     try:
         for key in list(os.environ):
