@@ -14,6 +14,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from deal_shared import auth
+from report_it.main import create_app as create_report_it_app
+from report_it.webapp.settings import WebAppSettings
 from tests.deploy_support import kube
 from tests.deploy_support.deployment import (
     api_workload,
@@ -88,10 +90,7 @@ def peer_app(service_name: str, environment: dict[str, str]) -> Any:
 
 def webapp(environment: dict[str, str]) -> TestClient:
     """Report IT's field app, with the app settings `environment` gives it (the API's own settings do not matter)."""
-    from report_it.main import create_app
-    from report_it.webapp.settings import WebAppSettings
-
-    app = create_app()
+    app = create_report_it_app()
     app.state.webapp_settings = load_settings(BY_NAME["report-it"], environment, WebAppSettings)
     return TestClient(app)
 
@@ -270,8 +269,6 @@ def test_compose_serves_the_hosts_browser_caseload_and_volunteering(peer: str) -
     report_it = compose_env(services["report-it"])
     origin = origin_of(report_it["REPORT_IT_PUBLIC_BASE_URL"])
     assert urlsplit(origin).port == published_port("report-it")
-    from report_it.webapp.settings import WebAppSettings
-
     app_settings = load_settings(BY_NAME["report-it"], report_it, WebAppSettings)
     url = urlsplit(getattr(app_settings, PEERS[peer].removeprefix("REPORT_IT_APP_").lower()))
     # The browser runs on the host: the peer's published port on a loopback address (a secure context).
