@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_
+from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
@@ -33,6 +34,8 @@ from report_it.visibility import Viewer, hash_token
 # Crockford's base32 without I, L, O, U: references are read aloud over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
+_REPORT_COLUMNS = tuple(Report.__table__.columns)
+_INSERT_REPORT = insert(Report.__table__)
 
 
 def new_reference() -> str:
@@ -120,8 +123,11 @@ def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[
         updated_at=now,
         expected_at=expected_at(new.category, new.priority, now),
     )
+    # One INSERT written directly, then the row handed to the session as already stored: the same result as
+    # add-and-flush without the unit of work's bookkeeping, on the busiest write of the service.
+    session.execute(_INSERT_REPORT, {c.key: getattr(report, c.key) for c in _REPORT_COLUMNS})
+    make_transient_to_detached(report)
     session.add(report)
-    session.flush()
     return report, token
 
 

@@ -11,8 +11,12 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
+import time
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from deal_shared.report_it import ReportStatus, status_group
@@ -72,7 +76,7 @@ def deliveries_for(
 ) -> list[tuple[Webhook, dict[str, Any]]]:
     if category.staff_only or category.restricted:
         return []  # staff-only reports never leave the council
-    hooks = [h for h in session.exec(select(Webhook).where(Webhook.active == True)) if matches(h, report)]  # noqa: E712
+    hooks = [h for h in active_webhooks(session) if matches(h, report)]
     if not hooks:
         return []
     body: dict[str, Any] = {"event": event, "report": report_body(report, category)}
@@ -86,6 +90,37 @@ def deliveries_for(
             "changes": [c["field"] for c in update.changes],
         }
     return [(hook, body) for hook in hooks]
+
+
+# Every report and update asks which webhooks hear of it; subscriptions change rarely. A process keeps the active
+# ones for a few seconds: a change made through it applies at once (`forget_active_webhooks`), one made through
+# another instance of the service within ACTIVE_WEBHOOKS_TTL_SECONDS.
+ACTIVE_WEBHOOKS_TTL_SECONDS = 5.0
+_active_by_engine: WeakKeyDictionary[Engine, tuple[float, list[Webhook]]] = WeakKeyDictionary()
+_active_lock = threading.Lock()
+
+
+def active_webhooks(session: Session) -> list[Webhook]:
+    """The active webhooks, detached from any session: read them, never change them."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    loaded = _active_by_engine.get(engine)
+    if loaded is not None and time.monotonic() - loaded[0] < ACTIVE_WEBHOOKS_TTL_SECONDS:
+        return loaded[1]
+    with _active_lock:
+        started = time.monotonic()
+        with Session(engine, expire_on_commit=False) as own:
+            hooks = list(own.exec(select(Webhook).where(Webhook.active == True)).all())  # noqa: E712
+            own.expunge_all()
+        _active_by_engine[engine] = (started, hooks)
+    return hooks
+
+
+def forget_active_webhooks(session: Session) -> None:
+    """Call after committing a change to the webhooks."""
+    engine = session.get_bind()
+    if isinstance(engine, Engine):
+        _active_by_engine.pop(engine, None)
 
 
 def encode(body: dict[str, Any]) -> bytes:

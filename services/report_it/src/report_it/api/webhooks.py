@@ -45,7 +45,9 @@ def create_webhook(data: WebhookCreate, principal: ManagerDep, session: SessionD
         created_by=principal.subject,
     )
     session.add(hook)
-    session.flush()
+    # Committed before answering, so the next report through this process is already sent to the new webhook.
+    session.commit()
+    webhooks.forget_active_webhooks(session)
     return WebhookCreated(**_public(hook).model_dump(), secret=hook.secret)
 
 
@@ -61,4 +63,6 @@ def delete_webhook(webhook_id: UUID, _manager: ManagerDep, session: SessionDep) 
         raise WebhookNotFound(f"There is no webhook {webhook_id}.", webhook_id=str(webhook_id))
     hook.active = False
     session.add(hook)
+    session.commit()
+    webhooks.forget_active_webhooks(session)
     return Response(status_code=204)
