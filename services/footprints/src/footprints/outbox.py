@@ -4,17 +4,17 @@ retries, exponential backoff and the event id as idempotency key, in order per r
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import uuid
-from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
+from deal_shared.outbox import Backoff, claim_due, failed_for_good
 from deal_shared.report_it import CaseEvent, ReportItClient
 from footprints.models import Case, OutboxEvent
 
@@ -41,41 +41,46 @@ def enqueue(
     return event
 
 
+def backoff(cap_s: float) -> Backoff:
+    """1, 2, 4, ... seconds up to `cap_s`, with jitter so many pods do not retry in step."""
+    return Backoff(first_s=1.0, cap_s=cap_s, jitter=0.2)
+
+
 def backoff_s(attempts: int, *, cap: float) -> float:
-    """1, 2, 4, ... seconds up to `cap`, with jitter so many pods do not retry in step."""
-    return min(cap, 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
+    return backoff(cap).seconds(attempts)
 
 
 def deliver_due(engine: Engine, client: ReportItClient, *, max_backoff_s: float, max_attempts: int) -> int:
     """One pass over due events; returns how many were delivered. Safe to run in several processes."""
     delivered = 0
     with Session(engine) as session:
-        query = (
-            select(OutboxEvent)
-            .where(col(OutboxEvent.delivered_at).is_(None), col(OutboxEvent.failed_at).is_(None))
-            .where(OutboxEvent.next_attempt_at <= utcnow())
-            .order_by(col(OutboxEvent.created_at), col(OutboxEvent.id))
-            .limit(100)
+        due = claim_due(
+            session,
+            OutboxEvent,
+            col(OutboxEvent.delivered_at).is_(None),
+            col(OutboxEvent.failed_at).is_(None),
+            order_by=[col(OutboxEvent.created_at), col(OutboxEvent.id)],
+            limit=100,
         )
-        if engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
         blocked: set[str] = set()
-        for event in session.exec(query).all():
+        for event in due:
             if event.source_id in blocked:
                 continue  # an earlier event for this report is still waiting: keep the order
+            event.attempts += 1
             try:
                 client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
             except RemoteError as exc:
                 blocked.add(event.source_id)
-                event.attempts += 1
-                event.last_error = str(exc)[:1000]
-                if not exc.retryable or event.attempts >= max_attempts:
+                if failed_for_good(
+                    event,
+                    str(exc)[:1000],
+                    backoff=backoff(max_backoff_s),
+                    max_attempts=max_attempts,
+                    final=not exc.retryable,
+                ):
                     event.failed_at = utcnow()
                     log.error("case event %s given up: %s", event.event_id, exc)
-                else:
-                    event.next_attempt_at = utcnow() + timedelta(seconds=backoff_s(event.attempts, cap=max_backoff_s))
                 continue
-            event.attempts += 1
             event.delivered_at = utcnow()
             delivered += 1
         session.commit()
@@ -91,21 +96,16 @@ class Deliverer:
         self._poll_s = poll_s
         self._max_backoff_s = max_backoff_s
         self._attempts = attempts
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self.run, name="footprints-outbox", daemon=True)
+        self._loop = DaemonLoop(self.run, name="footprints-outbox")
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
-    def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                deliver_due(self._engine, self._client, max_backoff_s=self._max_backoff_s, max_attempts=self._attempts)
-            except Exception:  # the loop must outlive a database hiccup; the next pass retries
-                log.exception("outbox pass failed")
-            self._stop.wait(self._poll_s)
+    def run(self, stop: threading.Event) -> None:
+        repeat_until_stopped(stop, self.run_once, rest_s=self._poll_s, log=log, failure="outbox pass failed")
+
+    def run_once(self) -> int:
+        return deliver_due(self._engine, self._client, max_backoff_s=self._max_backoff_s, max_attempts=self._attempts)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
+        self._loop.stop()

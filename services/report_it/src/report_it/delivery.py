@@ -10,16 +10,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from uuid import UUID
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
+from deal_shared.outbox import Backoff, claim_due, failed_for_good
 from deal_shared.service_auth import OutboundToken
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
@@ -33,15 +34,11 @@ class Permanent(Exception):
     """Retrying cannot help (the webhook was removed, the report is gone): give up at once."""
 
 
-def backoff(settings: Settings, attempts: int) -> timedelta:
-    seconds = min(settings.delivery_backoff_seconds * 2 ** max(attempts - 1, 0), settings.delivery_backoff_max_seconds)
-    return timedelta(seconds=seconds)
-
-
 class Deliverer:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
+        self.backoff = Backoff(first_s=settings.delivery_backoff_seconds, cap_s=settings.delivery_backoff_max_seconds)
         self.http = httpx.Client(timeout=settings.webhook_timeout_seconds)
         self._token = OutboundToken(settings.auth, service="report-it", configured=settings.service_token)
         self._senders: dict[str, Callable[[Session, OutboxMessage], None]] = {
@@ -94,16 +91,14 @@ class Deliverer:
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; returns how many were attempted."""
-        now = utcnow()
         with Session(self.engine, expire_on_commit=False) as session:
-            query = (
-                select(OutboxMessage)
-                .where(OutboxMessage.state == OutboxState.pending.value, OutboxMessage.next_attempt_at <= now)
-                .order_by(col(OutboxMessage.next_attempt_at))
-                .limit(self.settings.delivery_batch_size)
-                .with_for_update(skip_locked=True)
+            batch = claim_due(
+                session,
+                OutboxMessage,
+                col(OutboxMessage.state) == OutboxState.pending.value,
+                order_by=[col(OutboxMessage.next_attempt_at)],
+                limit=self.settings.delivery_batch_size,
             )
-            batch = list(session.exec(query).all())
             for message in batch:
                 self._attempt(session, message)
             session.commit()
@@ -115,13 +110,15 @@ class Deliverer:
             with session.begin_nested():
                 self._senders[message.kind](session, message)
         except Exception as exc:  # any failure of the receiver or the network: record it and retry later
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            final = isinstance(exc, Permanent) or message.attempts >= self.settings.delivery_max_attempts
-            if final:
+            if failed_for_good(
+                message,
+                f"{type(exc).__name__}: {exc}"[:2000],
+                backoff=self.backoff,
+                max_attempts=self.settings.delivery_max_attempts,
+                final=isinstance(exc, Permanent),
+            ):
                 message.state = OutboxState.failed.value
                 log.error("outbox message given up", extra={"id": str(message.id), "kind": message.kind})
-            else:
-                message.next_attempt_at = utcnow() + backoff(self.settings, message.attempts)
         else:
             message.state = OutboxState.delivered.value
             message.delivered_at = utcnow()
@@ -129,14 +126,15 @@ class Deliverer:
         session.add(message)
 
     def run_forever(self, stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database being away must not kill the loop
-                log.exception("outbox delivery failed; trying again")
-                busy = 0
-            if not busy:
-                stop.wait(self.settings.delivery_poll_seconds)
+        # A batch with messages in it is followed at once by the next, so a backlog drains; an empty one waits a poll.
+        repeat_until_stopped(
+            stop,
+            self.run_once,
+            rest_s=self.settings.delivery_poll_seconds,
+            log=log,
+            failure="outbox delivery failed; trying again",
+            rest_after_work=False,
+        )
 
 
 class BackgroundDeliverer:
@@ -144,13 +142,11 @@ class BackgroundDeliverer:
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.deliverer = Deliverer(engine, settings)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.deliverer.run_forever, args=(self.stop,), daemon=True)
+        self.loop = DaemonLoop(self.deliverer.run_forever, join_s=30)
 
     def start(self) -> None:
-        self.thread.start()
+        self.loop.start()
 
     def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=30)
+        self.loop.stop()
         self.deliverer.close()

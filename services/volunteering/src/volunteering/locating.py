@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
 from deal_shared.footprints import FootprintsClient, LocateResult
@@ -93,15 +94,13 @@ class FootprintFiller:
         self.engine = engine
         self.locator = locator
         self.interval = interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="footprint-filler", daemon=True)
+        self._loop = DaemonLoop(self._run, name="footprint-filler")
 
     def start(self) -> None:
-        self._thread.start()
+        self._loop.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+        self._loop.stop()
 
     def run_once(self) -> int:
         with Session(self.engine, expire_on_commit=False) as session:
@@ -109,12 +108,6 @@ class FootprintFiller:
             session.commit()
         return filled
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         # A first pass at start-up catches what was left pending while this process was down.
-        while True:
-            try:
-                self.run_once()
-            except Exception:  # the loop must outlive one bad pass (e.g. the database restarting)
-                log.exception("footprint fill pass failed")
-            if self._stop.wait(self.interval):
-                return
+        repeat_until_stopped(stop, self.run_once, rest_s=self.interval, log=log, failure="footprint fill pass failed")

@@ -1,0 +1,68 @@
+"""What every service's outbox delivery shares: claiming the due rows, and the backoff and last attempt of a failed
+one. Each service keeps its own outbox table and decides what sending a row means and when a failure is final."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
+
+from deal_shared.db import utcnow
+
+
+class OutboxRow(Protocol):
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+Row = TypeVar("Row", bound=OutboxRow)
+
+
+def claim_due(
+    session: Session, table: type[Row], *pending: ColumnElement[bool], order_by: Sequence[Any], limit: int
+) -> list[Row]:
+    """The pending rows of `table` whose next attempt is due, held until `session` ends.
+
+    Several deliverers may run at once (every serving process and every worker): on PostgreSQL each claims its batch
+    with FOR UPDATE SKIP LOCKED, so no row is sent twice at the same time. SQLite has one writer and no such clause."""
+    query = (
+        select(table)
+        .where(*pending, col(table.next_attempt_at) <= utcnow())
+        .order_by(*order_by)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.exec(query).all())
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Waits that double after each failed attempt, from `first_s` up to `cap_s`. `jitter` spreads each wait by ± that
+    fraction, so that many deliverers do not retry in step."""
+
+    first_s: float
+    cap_s: float
+    jitter: float = 0.0
+
+    def seconds(self, attempts: int) -> float:
+        # The exponent stops growing long before a float would overflow; the wait is at the cap by then anyway.
+        seconds = min(self.first_s * 2.0 ** min(max(attempts - 1, 0), 64), self.cap_s)
+        if not self.jitter:
+            return seconds
+        return seconds * random.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+def failed_for_good(row: OutboxRow, error: str, *, backoff: Backoff, max_attempts: int, final: bool) -> bool:
+    """Record a failed attempt, already counted in `row.attempts`. True when it was the last (`final`, or no
+    attempts are left): the caller gives the row up. False: the row waits out its backoff and is tried again."""
+    row.last_error = error
+    if final or row.attempts >= max_attempts:
+        return True
+    row.next_attempt_at = utcnow() + timedelta(seconds=backoff.seconds(row.attempts))
+    return False

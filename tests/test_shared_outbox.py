@@ -1,0 +1,152 @@
+"""The delivery pieces the services share: claiming due outbox rows, backoff and the last attempt, the background
+loop that survives a failed pass."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from sqlmodel import Field, Session, SQLModel, col
+
+from deal_shared.background import DaemonLoop, repeat_until_stopped
+from deal_shared.db import UTCDateTime, make_engine, new_registry, utcnow
+from deal_shared.outbox import Backoff, claim_due, failed_for_good
+
+letters = new_registry()
+
+
+class LetterTable(SQLModel, registry=letters):
+    """Base of this test's one table, kept out of every service's metadata."""
+
+
+class Letter(LetterTable, table=True):
+    __tablename__ = "letter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sent: bool = False
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = None
+
+
+def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
+    backoff = Backoff(first_s=30, cap_s=3600)
+    assert [backoff.seconds(n) for n in (0, 1, 2, 3, 7, 8)] == [30, 30, 60, 120, 1920, 3600]
+    assert backoff.seconds(5000) == 3600  # no overflow however many attempts an operator allows
+
+
+def test_jitter_spreads_each_wait_by_its_fraction() -> None:
+    waits = {Backoff(first_s=1, cap_s=300, jitter=0.2).seconds(4) for _ in range(200)}
+    assert all(6.4 <= wait <= 9.6 for wait in waits) and len(waits) > 1
+
+
+@dataclass
+class Row:
+    attempts: int
+    next_attempt_at: datetime = field(default_factory=utcnow)
+    last_error: str | None = None
+
+
+def test_a_failed_attempt_waits_its_backoff_until_the_last_one() -> None:
+    backoff = Backoff(first_s=60, cap_s=600)
+    row = Row(attempts=2)
+    before = utcnow()
+    assert not failed_for_good(row, "503", backoff=backoff, max_attempts=3, final=False)
+    assert row.last_error == "503" and row.next_attempt_at >= before + timedelta(seconds=120)
+
+    row.attempts = 3
+    waiting_until = row.next_attempt_at
+    assert failed_for_good(row, "503 again", backoff=backoff, max_attempts=3, final=False)
+    assert row.last_error == "503 again" and row.next_attempt_at == waiting_until
+
+
+def test_a_final_failure_is_the_last_attempt_at_once() -> None:
+    row = Row(attempts=1)
+    assert failed_for_good(row, "gone", backoff=Backoff(first_s=1, cap_s=1), max_attempts=12, final=True)
+
+
+def test_claim_due_takes_pending_due_rows_in_order_and_skips_what_another_deliverer_holds(database_factory) -> None:
+    url = database_factory("shared_outbox")
+    engine = make_engine(url)
+    letters.metadata.create_all(engine)
+    now = utcnow()
+    try:
+        with Session(engine) as session:
+            session.add_all(
+                [
+                    Letter(id=1, next_attempt_at=now - timedelta(minutes=3)),
+                    Letter(id=2, next_attempt_at=now - timedelta(minutes=1)),
+                    Letter(id=3, next_attempt_at=now - timedelta(minutes=2)),
+                    Letter(id=4, next_attempt_at=now - timedelta(minutes=9), sent=True),
+                    Letter(id=5, next_attempt_at=now + timedelta(minutes=5)),
+                ]
+            )
+            session.commit()
+
+        def claim(session: Session) -> list[int | None]:
+            due = claim_due(
+                session, Letter, col(Letter.sent).is_(False), order_by=[col(Letter.next_attempt_at)], limit=2
+            )
+            return [letter.id for letter in due]
+
+        with Session(engine) as first, Session(engine) as second:
+            assert claim(first) == [1, 3]
+            if engine.dialect.name == "postgresql":
+                assert claim(second) == [2]  # the first deliverer still holds 1 and 3
+    finally:
+        engine.dispose()
+
+
+class RecordingStop(threading.Event):
+    """A stop event that counts the rests between passes instead of sleeping through them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rests = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.rests += 1
+        return self.is_set()
+
+
+def passes(stop: threading.Event, outcomes: list[int | Exception]):
+    def run_once() -> int:
+        outcome = outcomes.pop(0)
+        if not outcomes:
+            stop.set()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return run_once
+
+
+@pytest.mark.parametrize(("rest_after_work", "rests"), [(True, 4), (False, 2)])
+def test_the_loop_outlives_a_failed_pass_and_rests_as_asked(
+    rest_after_work: bool, rests: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    stop = RecordingStop()
+    log = logging.getLogger("test.loop")
+    run_once = passes(stop, [3, RuntimeError("database restarting"), 0, 2])
+    repeat_until_stopped(stop, run_once, rest_s=60, log=log, failure="pass failed", rest_after_work=rest_after_work)
+    assert stop.rests == rests
+    assert [record.getMessage() for record in caplog.records if record.name == "test.loop"] == ["pass failed"]
+
+
+def test_daemon_loop_hands_its_target_the_stop_event_and_waits_for_it() -> None:
+    started, finished = threading.Event(), []
+
+    def target(stop: threading.Event) -> None:
+        started.set()
+        stop.wait()
+        finished.append(True)
+
+    DaemonLoop(target).stop()  # never started: nothing to wait for
+    loop = DaemonLoop(target, name="test-loop")
+    loop.start()
+    assert started.wait(timeout=10)
+    loop.stop()
+    assert finished == [True]
