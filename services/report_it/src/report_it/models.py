@@ -134,16 +134,24 @@ class ReportUpdate(Table, table=True):
 
 
 class Subscription(Table, table=True):
-    """Someone who asked for a report's updates by e-mail (a "me too", or a subscriber)."""
+    """Someone who asked for a report's updates by e-mail (a "me too", or a subscriber). Updates go only to a
+    confirmed subscription: the address's owner followed the link in the confirmation e-mail (double opt-in)."""
 
     __tablename__ = "subscription"
     __table_args__ = (UniqueConstraint("report_id", "email"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     report_id: uuid.UUID = Field(foreign_key="report.id", index=True)
-    email: str = Field(max_length=254)
+    # Indexed for the per-address limit on confirmation e-mails, across reports.
+    email: str = Field(max_length=254, index=True)
     name: str | None = Field(default=None, max_length=200)
     created_at: datetime = _when()
+    confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # SHA-256 of the secret in the latest confirmation link; the secret itself is only ever in that e-mail.
+    confirmation_token_hash: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True, unique=True, index=True)
+    )
+    confirmation_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ResponseTemplate(Table, table=True):
