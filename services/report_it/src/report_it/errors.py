@@ -88,3 +88,16 @@ class WebhookNotFound(NotFound):
 
 class NothingToUpdate(Unprocessable):
     title = "The update changes nothing"
+
+
+class ConfirmationLinkNotFound(NotFound):
+    title = "Confirmation link not recognised"
+
+
+class ConfirmationLinkExpired(ServiceError):
+    status_code = 410
+    title = "Confirmation link expired"
+
+
+class SubscriptionAlreadyConfirmed(Conflict):
+    title = "Subscription already confirmed"

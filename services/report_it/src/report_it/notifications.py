@@ -35,15 +35,19 @@ def is_notifiable(update: ReportUpdate) -> bool:
 
 
 def recipients(session: Session, report: Report) -> dict[str, UUID | None]:
-    """The reporter (if they asked for updates) and subscribers, of this report and of its duplicates: each
-    address once, with its subscription (whose id is the secret in its unsubscribe link), if it has one."""
+    """The reporter (if they asked for updates) and confirmed subscribers, of this report and of its duplicates:
+    each address once, with its subscription (whose id is the secret in its unsubscribe link), if it has one."""
     family = [report, *session.exec(select(Report).where(Report.duplicate_of_id == report.id)).all()]
     emails: dict[str, UUID | None] = {}
     for member in family:
         if member.reporter_email and member.reporter_wants_updates:
             emails[member.reporter_email.lower()] = None
     ids = [m.id for m in family]
-    for subscription in session.exec(select(Subscription).where(col(Subscription.report_id).in_(ids))):
+    # Only confirmed subscriptions: anyone may type any address into "me too"; its owner must opt in.
+    confirmed = select(Subscription).where(
+        col(Subscription.report_id).in_(ids), col(Subscription.confirmed_at).is_not(None)
+    )
+    for subscription in session.exec(confirmed):
         emails.setdefault(subscription.email.lower(), subscription.id)
     return emails
 

@@ -1,19 +1,86 @@
-"""Stopping e-mails: a subscriber by their unsubscribe link, a reporter with their tracking token."""
+"""Subscribers' e-mails: confirming a subscription by the link in its confirmation e-mail (double opt-in);
+stopping them, a subscriber by their unsubscribe link, a reporter with their tracking token."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 from sqlmodel import delete
 
-from report_it import reports
+from deal_shared.errors import ServiceError
+from report_it import confirmations, reports
+from report_it.api import confirmation_page
 from report_it.api.deps import ViewerDep
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
 from report_it.models import Subscription
 
 router = APIRouter(tags=["subscriptions"])
+
+
+class SubscriptionConfirmation(BaseModel):
+    report_id: UUID
+    report_reference: str
+    confirmed: bool
+    expires_at: datetime | None = None  # while waiting: when the link stops working
+
+
+_CONFIRM_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "ConfirmationLinkNotFound: unknown, replaced by a newer link, or unsubscribed"},
+    409: {"description": "SubscriptionAlreadyConfirmed: the link was already used"},
+    410: {"description": "ConfirmationLinkExpired: past its seven days; support the report again for a new one"},
+}
+
+
+@router.get(
+    confirmations.CONFIRM_PATH,
+    response_model=SubscriptionConfirmation,
+    responses=_CONFIRM_ERRORS,
+    summary="The confirmation link: shows what is being confirmed (an HTML page with a Confirm button for "
+    "browsers); changes nothing, so link scanners in mail systems cannot confirm",
+)
+def show_confirmation(token: str, request: Request, session: SessionDep) -> Any:
+    try:
+        pending = confirmations.find(session, token)
+    except ServiceError as error:
+        if confirmation_page.wants_html(request):
+            return confirmation_page.problem(error)
+        raise
+    if confirmation_page.wants_html(request):
+        return confirmation_page.ask(
+            reference=pending.report.reference, category=pending.category.name, path=request.url.path
+        )
+    return SubscriptionConfirmation(
+        report_id=pending.report.id,
+        report_reference=pending.report.reference,
+        confirmed=False,
+        expires_at=pending.expires_at,
+    )
+
+
+@router.post(
+    confirmations.CONFIRM_PATH,
+    response_model=SubscriptionConfirmation,
+    responses=_CONFIRM_ERRORS,
+    summary="Confirm a subscription (the Confirm button behind the link); the link works once, and using it again "
+    "changes nothing (409 SubscriptionAlreadyConfirmed)",
+)
+def confirm_subscription(token: str, request: Request, session: SessionDep) -> Any:
+    try:
+        pending = confirmations.confirm(session, token)
+    except ServiceError as error:
+        if confirmation_page.wants_html(request):
+            return confirmation_page.problem(error)
+        raise
+    if confirmation_page.wants_html(request):
+        return confirmation_page.confirmed(reference=pending.report.reference)
+    return SubscriptionConfirmation(
+        report_id=pending.report.id, report_reference=pending.report.reference, confirmed=True
+    )
 
 
 @router.post(

@@ -204,14 +204,15 @@ def post_not_fixed(
 @router.post(
     "/{report_id}/support",
     response_model=SupportResult,
-    summary="'Me too': add your support to a report instead of reporting it again; with an e-mail, get its updates; "
-    "retry safely with Idempotency-Key",
+    summary="'Me too': add your support to a report instead of reporting it again; with an e-mail, get its updates "
+    "once you follow the link in the confirmation e-mail; retry safely with Idempotency-Key",
 )
 def post_support(
     report_id: UUID,
     body: Support,
     session: SessionDep,
     viewer: ViewerDep,
+    base: BaseUrlDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
@@ -227,7 +228,7 @@ def post_support(
     )
     if claimed.replay is not None:
         return claimed.replay
-    result = support.add_support(session, report=report, email=body.email, name=body.name)
+    result = support.add_support(session, report=report, email=body.email, name=body.name, base_url=base)
     claimed.remember(session, status_code=200, body=result)
     return result
 
