@@ -27,7 +27,7 @@ Row = TypeVar("Row", bound=OutboxRow)
 def claim_due(
     session: Session, table: type[Row], *pending: ColumnElement[bool], order_by: Sequence[Any], limit: int
 ) -> list[Row]:
-    """The pending rows of `table` whose next attempt is due, held until `session` ends.
+    """The pending rows of `table` whose next attempt is due, held until `session` commits.
 
     Several deliverers may run at once (every serving process and every worker): on PostgreSQL each claims its batch
     with FOR UPDATE SKIP LOCKED, so no row is sent twice at the same time. SQLite has one writer and no such clause."""
