@@ -256,3 +256,32 @@ def test_subscriptions_made_before_confirmation_existed_stay_confirmed(database_
             assert old.confirmation_token_hash is None
     finally:
         engine.dispose()
+
+
+def test_the_reporters_emails_have_a_one_click_unsubscribe_link(api, staff_headers, smtp: MailCatcher) -> None:
+    author, neighbour = unique_email("author"), unique_email("neighbour")
+    report = new_report(api, reporter=reporter(author))
+    other = new_report(api, reporter=reporter(neighbour))
+    for each in (report, other):
+        api.post(f"/v1/reports/{each['id']}/updates", json={"status": "acknowledged"}, headers=staff_headers)
+    (first,) = smtp.wait_for(author, 1)
+    assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = str(first["List-Unsubscribe"]).strip("<>")
+    assert link in body_of(first)
+    path = link[link.index("/v1/") :]
+    (theirs,) = smtp.wait_for(neighbour, 1)
+    their_link = str(theirs["List-Unsubscribe"]).strip("<>")
+    assert their_link != link
+
+    # A link for the neighbour's report forged from the author's secret part stops nothing.
+    author_mac = path.removesuffix("/unsubscribe").rsplit("-", 1)[1]
+    forged = f"/v1/subscriptions/r-{uuid.UUID(other['id']).hex}-{author_mac}/unsubscribe"
+    assert api.post(forged).status_code == 204
+    assert api.post("/v1/subscriptions/r-nonsense/unsubscribe").status_code == 204
+    assert api.post(path).status_code == 204 and api.post(path).status_code == 204
+
+    for each in (report, other):
+        api.post(f"/v1/reports/{each['id']}/updates", json={"status": "fixed"}, headers=staff_headers)
+    assert any("has been fixed" in body_of(m) for m in smtp.wait_for(neighbour, 2))
+    wait_for_marker(api, staff_headers, smtp)
+    assert len(smtp.to(author)) == 1

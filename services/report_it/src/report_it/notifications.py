@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from sqlmodel import Session, col, select
 
 from deal_shared.report_it import ReportStatus, StatusGroup, status_group
+from report_it import unsubscribing
 from report_it.models import Category, Report, ReportUpdate, Subscription
 
 _STATUS_WORDS = {
@@ -34,21 +34,21 @@ def is_notifiable(update: ReportUpdate) -> bool:
     return new in (ReportStatus.acknowledged, ReportStatus.fixed) or status_group(new) is StatusGroup.closed
 
 
-def recipients(session: Session, report: Report) -> dict[str, UUID | None]:
+def recipients(session: Session, report: Report) -> dict[str, str]:
     """The reporter (if they asked for updates) and confirmed subscribers, of this report and of its duplicates:
-    each address once, with its subscription (whose id is the secret in its unsubscribe link), if it has one."""
+    each address once, with the key of its one-click unsubscribe link (see `unsubscribing`)."""
     family = [report, *session.exec(select(Report).where(Report.duplicate_of_id == report.id)).all()]
-    emails: dict[str, UUID | None] = {}
+    emails: dict[str, str] = {}
     for member in family:
         if member.reporter_email and member.reporter_wants_updates:
-            emails[member.reporter_email.lower()] = None
+            emails[member.reporter_email.lower()] = unsubscribing.reporter_key(member)
     ids = [m.id for m in family]
     # Only confirmed subscriptions: anyone may type any address into "me too"; its owner must opt in.
     confirmed = select(Subscription).where(
         col(Subscription.report_id).in_(ids), col(Subscription.confirmed_at).is_not(None)
     )
     for subscription in session.exec(confirmed):
-        emails.setdefault(subscription.email.lower(), subscription.id)
+        emails.setdefault(subscription.email.lower(), str(subscription.id))
     return emails
 
 
@@ -77,7 +77,8 @@ def emails_for(session: Session, *, report: Report, category: Category, update: 
             "subject": subject,
             "body": body,
             "update_id": str(update.id),
-            "subscription_id": str(subscription) if subscription else None,
+            # The deliverer builds the unsubscribe link from this key (the name predates reporters' links).
+            "subscription_id": key,
         }
-        for to, subscription in recipients(session, report).items()
+        for to, key in recipients(session, report).items()
     ]

@@ -4,20 +4,18 @@ stopping them, a subscriber by their unsubscribe link, a reporter with their tra
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel
-from sqlmodel import delete
 
 from deal_shared.errors import ServiceError
-from report_it import confirmations, reports
+from report_it import confirmations, reports, unsubscribing
 from report_it.api import confirmation_page
 from report_it.api.deps import ViewerDep
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
-from report_it.models import Subscription
 
 router = APIRouter(tags=["subscriptions"])
 
@@ -84,14 +82,14 @@ def confirm_subscription(token: str, request: Request, session: SessionDep) -> A
 
 
 @router.post(
-    "/v1/subscriptions/{subscription_id}/unsubscribe",
+    "/v1/subscriptions/{key}/unsubscribe",
     status_code=204,
     response_class=Response,
-    summary="Stop a subscriber's e-mails (the link in each e-mail; RFC 8058 one-click)",
+    summary="Stop a subscriber's or reporter's update e-mails (the link in each e-mail; RFC 8058 one-click)",
 )
-def unsubscribe(subscription_id: UUID, session: SessionDep) -> Response:
-    # Unknown or already gone: the same answer, so the link reveals nothing and a second click is harmless.
-    session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+def unsubscribe(key: Annotated[str, Path(max_length=80)], session: SessionDep) -> Response:
+    # Unknown or already used: the same answer, so the link reveals nothing and a second click is harmless.
+    unsubscribing.stop(session, key)
     return Response(status_code=204)
 
 
