@@ -67,7 +67,7 @@ def email(*, subscription: Subscription, report: Report, category: Category, lin
     lines = [
         f"Someone (we hope you) asked for e-mail updates about report {report.reference} ({category.name}).",
     ]
-    if report.address:
+    if report.address and not category.sensitive:  # a sensitive report's place is public only roughly
         lines += ["", f"Where: {report.address}"]
     lines += [
         "",

@@ -1,5 +1,5 @@
-"""Subscribers' e-mails: confirming a subscription by the link in its confirmation e-mail (double opt-in);
-stopping them, a subscriber by their unsubscribe link, a reporter with their tracking token."""
+"""Update e-mails: confirming a subscription by the link in its confirmation e-mail (double opt-in); stopping
+them, by the one-click link in each e-mail, or as the reporter with their tracking token."""
 
 from __future__ import annotations
 
