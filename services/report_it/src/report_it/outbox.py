@@ -35,9 +35,12 @@ def enqueue(session: Session, *, kind: OutboxKind, payload: dict[str, Any], repo
     return message
 
 
-def on_created(session: Session, *, report: Report, category: Category) -> None:
-    for hook, body in webhooks.deliveries_for(session, event="report.created", report=report, category=category):
+def on_created(session: Session, *, report: Report, category: Category) -> int:
+    """Queue what a new report sets off; returns how many messages that is."""
+    deliveries = webhooks.deliveries_for(session, event="report.created", report=report, category=category)
+    for hook, body in deliveries:
         enqueue(session, kind=OutboxKind.webhook, payload={"webhook_id": str(hook.id), "body": body}, report_id=None)
+    return len(deliveries)
 
 
 def on_update(session: Session, *, report: Report, category: Category, update: ReportUpdate) -> None:

@@ -96,6 +96,13 @@ def validate_new_report(
 
 def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
     """Store the report; returns it with the reporter's secret tracking token (only its hash is kept)."""
+    report, token = new_report(new=new, viewer=viewer)
+    store_report(session, report)
+    return report, token
+
+
+def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
+    """The report row, not yet stored, and the reporter's secret tracking token (only its hash is kept)."""
     data, principal = new.data, viewer.principal
     token = secrets.token_urlsafe(24)
     now = utcnow()
@@ -123,12 +130,15 @@ def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[
         updated_at=now,
         expected_at=expected_at(new.category, new.priority, now),
     )
+    return report, token
+
+
+def store_report(session: Session, report: Report) -> None:
     # One INSERT written directly, then the row handed to the session as already stored: the same result as
     # add-and-flush without the unit of work's bookkeeping, on the busiest write of the service.
     session.execute(_INSERT_REPORT, {c.key: getattr(report, c.key) for c in _REPORT_COLUMNS})
     make_transient_to_detached(report)
     session.add(report)
-    return report, token
 
 
 def get_visible_report(

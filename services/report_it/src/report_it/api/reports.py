@@ -110,8 +110,13 @@ def create_report(
                 status_code=replay.status_code,
                 headers={"Idempotent-Replayed": "true", "Location": f"/v1/reports/{replay.body['id']}"},
             )
-    report, token = reports.create_report(session, new=new, viewer=viewer)
-    outbox.on_created(session, report=report, category=new.category)
+    report, token = reports.new_report(new=new, viewer=viewer)
+    queued = outbox.on_created(session, report=report, category=new.category)
+    if not (key or cleaned or queued):
+        # The report row is the only write, and one INSERT is atomic and durable by itself: without BEGIN and
+        # COMMIT around it, the database answers in one round trip instead of three.
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    reports.store_report(session, report)
     # A report made a moment ago has no photos yet: without uploads there is nothing to read or write.
     photos = (
         attach_photos(session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report)
