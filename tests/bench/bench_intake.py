@@ -28,8 +28,8 @@ from tests.support.postgres import create_database, drop_database, find_server  
 from tests.support.server import free_port  # noqa: E402
 
 LOADER = r"""
-import json, random, sys, time, threading, httpx
-url, seconds, threads, body = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+import json, random, sys, time, threading, uuid, httpx
+url, seconds, threads, body, keyed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5] == "1"
 lat = []
 stop = time.monotonic() + seconds
 def target(rng):
@@ -41,7 +41,10 @@ def work():
         while time.monotonic() < stop:
             u = target(rng)
             t = time.perf_counter()
-            r = c.post(u, content=body, headers={"Content-Type": "application/json"}) if body else c.get(u)
+            headers = {"Content-Type": "application/json"}
+            if keyed:  # as the field app sends every report: a fresh key per report
+                headers["Idempotency-Key"] = str(uuid.uuid4())
+            r = c.post(u, content=body, headers=headers) if body else c.get(u)
             assert r.status_code < 300, r.text
             lat.append(time.perf_counter() - t)
 ts = [threading.Thread(target=work) for _ in range(threads)]
@@ -65,9 +68,9 @@ def start(cmd: list[str], env: dict, port: int) -> subprocess.Popen:
     raise RuntimeError(f"{cmd} did not start")
 
 
-def load(url: str, seconds: float, threads: int, body: str = "") -> list[float]:
+def load(url: str, seconds: float, threads: int, body: str = "", *, keyed: bool = False) -> list[float]:
     out = subprocess.run(
-        [sys.executable, "-c", LOADER, url, str(seconds), str(threads), body],
+        [sys.executable, "-c", LOADER, url, str(seconds), str(threads), body, "1" if keyed else "0"],
         capture_output=True,
         text=True,
         check=True,
@@ -175,6 +178,12 @@ def main() -> None:
                 args.seconds,
             )
             print(f"creation / hello-world = {create / base:.2f}")
+            keyed = summary(
+                "create, Idempotency-Key",
+                load(f"http://127.0.0.1:{p2}/v1/reports", args.seconds, args.threads, body, keyed=True),
+                args.seconds,
+            )
+            print(f"creation with a key / hello-world = {keyed / base:.2f}")
             if args.nearby_reports:
                 nearby_url = f"http://127.0.0.1:{p2}/v1/reports/nearby?category=fly_tipping&lat={{lat}}&long={{long}}"
                 nearby = summary("nearby GET", load(nearby_url, args.seconds, args.threads), args.seconds)

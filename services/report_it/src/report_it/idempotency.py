@@ -11,11 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import CTE, Insert
 from sqlmodel import Session
 
+from deal_shared.db import utcnow
 from report_it.errors import IdempotencyKeyInvalid, IdempotencyKeyReused
 from report_it.models import IdempotencyRecord
+
+UNIQUE_VIOLATION = "23505"
 
 MAX_KEY_LENGTH = 200
 
@@ -74,6 +79,55 @@ def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
         if record is None:  # the holder rolled back: there is nothing to replay, so claim again
             return claim(session, key=key, request_hash=request_hash)
         return _replay(record, request_hash)
+    return None
+
+
+def _record_insert(write: CTE) -> Insert:
+    table = IdempotencyRecord.__table__
+    return (
+        insert(table)
+        .values({column: bindparam(f"idempotency_{column.key}", type_=column.type) for column in table.columns})
+        .add_cte(write)
+    )
+
+
+def store_once(
+    session: Session,
+    *,
+    write: CTE,
+    params: dict[str, Any],
+    key: str,
+    request_hash: str,
+    status_code: int,
+    body: dict[str, Any],
+) -> Replay | None:
+    """PostgreSQL: run `write` (an INSERT ... RETURNING as a CTE) and record the key's answer in one statement.
+
+    One statement is atomic by itself, so it runs without BEGIN and COMMIT: one round trip where claim, write,
+    remember and commit take five. A retry, or a duplicate racing this one, fails on the key and gets the stored
+    answer instead; only the statement that wrote the record wrote anything.
+    """
+    statement = _record_insert(write)
+    record = {
+        f"idempotency_{name}": value
+        for name, value in {
+            "key": key,
+            "request_hash": request_hash,
+            "status_code": status_code,
+            "response_body": body,
+            "created_at": utcnow(),
+        }.items()
+    }
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    try:
+        connection.execute(statement, {**params, **record})
+    except IntegrityError as error:
+        if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
+            raise
+        stored = session.get(IdempotencyRecord, key)
+        if stored is None or stored.status_code is None:
+            raise  # not the key (a reference collided, say), or its holder gave up: let the client retry
+        return _replay(stored, request_hash)
     return None
 
 

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_
@@ -36,6 +37,13 @@ _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _REPORT_COLUMNS = tuple(Report.__table__.columns)
 _INSERT_REPORT = insert(Report.__table__)
+# The same INSERT as a statement's CTE, for writing a report and its idempotency record in one statement.
+REPORT_INSERT_CTE = (
+    insert(Report.__table__)
+    .values({column: bindparam(f"report_{column.key}", type_=column.type) for column in _REPORT_COLUMNS})
+    .returning(Report.__table__.c.id)
+    .cte("new_report")
+)
 
 
 def new_reference() -> str:
@@ -133,12 +141,22 @@ def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
     return report, token
 
 
+def report_cte_params(report: Report) -> dict[str, Any]:
+    """The values of `report` for REPORT_INSERT_CTE."""
+    return {f"report_{c.key}": getattr(report, c.key) for c in _REPORT_COLUMNS}
+
+
+def adopt_stored_report(session: Session, report: Report) -> None:
+    """Hand the session a report row written by a statement of its own, as if it had loaded it."""
+    make_transient_to_detached(report)
+    session.add(report)
+
+
 def store_report(session: Session, report: Report) -> None:
     # One INSERT written directly, then the row handed to the session as already stored: the same result as
     # add-and-flush without the unit of work's bookkeeping, on the busiest write of the service.
     session.execute(_INSERT_REPORT, {c.key: getattr(report, c.key) for c in _REPORT_COLUMNS})
-    make_transient_to_detached(report)
-    session.add(report)
+    adopt_stored_report(session, report)
 
 
 def get_visible_report(
