@@ -1,4 +1,5 @@
-"""Idempotent submission: the first response to a key is stored in the same transaction as the change.
+"""Idempotent submission: the first response to a key is stored in the same transaction as the change (or, for
+a new report on PostgreSQL, in the same statement: `store_once`).
 
 A retry of the same request gets that response again; the same key with another body is refused. Racing
 duplicates are settled by the key's primary key: the loser's insert fails, and it replays the winner's answer.
