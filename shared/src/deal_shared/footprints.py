@@ -11,7 +11,9 @@ import httpx
 from pydantic import BaseModel, Field, StringConstraints
 
 from deal_shared.http import parse, send
+from deal_shared.moments import ClientDateTime
 from deal_shared.report_it import Location, Priority
+from deal_shared.text import refuse_control_characters, strip_control_characters
 
 __all__ = [
     "CaseProgress",
@@ -54,8 +56,14 @@ class CaseStatus(StrEnum):
     closed = "closed"
 
 
+# The largest value of the PostgreSQL integer columns the numbers are stored in.
+INT32_MAX = 2**31 - 1
+
+
 class CaseUpsert(BaseModel):
-    """A case as its source system (e.g. Report IT) knows it; sent whole on every change."""
+    """A case as its source system (e.g. Report IT) knows it; sent whole on every change.
+
+    Its sender's outbox retries it, so text it cannot store is cleaned rather than refused."""
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     category: Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -63,9 +71,11 @@ class CaseUpsert(BaseModel):
     priority: Priority = Priority.normal
     effort_points: int = Field(default=1, ge=1, le=1000)
     location: Location
-    due_at: datetime = Field(description="UTC")
+    due_at: ClientDateTime = Field(description="UTC")
     status: Literal["open", "closed"] = "open"
-    version: int = Field(default=1, ge=0, description="Monotonic per source; an older version is ignored")
+    version: int = Field(default=1, ge=0, le=INT32_MAX, description="Monotonic per source; an older version is ignored")
+
+    clean_text = strip_control_characters("title", "category", "skill")
 
 
 class WorkerRef(BaseModel):
@@ -100,6 +110,8 @@ class CaseProgress(BaseModel):
 
     kind: ProgressKind
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+    check_text = refuse_control_characters()
 
 
 class CaseloadCase(BaseModel):

@@ -12,6 +12,7 @@ from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.url_text import UrlTextGuard
 from footprints.api import caseloads, cases, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Wigan's seven service delivery footprints: places, teams, cases and their allocation.",
         lifespan=lifespan,
     )
+    # Added first, so it runs inside the request-id middleware and its refusals carry the request id.
+    app.add_middleware(UrlTextGuard)
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     for module in (places, cases, people, caseloads, rebalance):
         app.include_router(module.router)

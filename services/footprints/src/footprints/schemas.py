@@ -9,7 +9,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from deal_shared.moments import ClientDate
+from deal_shared.text import refuse_control_characters
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+TeamName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+FootprintCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 
 
@@ -25,16 +30,20 @@ class AbsenceKind(StrEnum):
     training = "training"
 
 
-class TeamCreate(BaseModel):
-    name: Name
-    footprint_code: str
+class TeamFields(BaseModel):
+    name: TeamName
+    footprint_code: FootprintCode
 
 
-class TeamPublic(TeamCreate):
+class TeamCreate(TeamFields):
+    check_text = refuse_control_characters()
+
+
+class TeamPublic(TeamFields):
     id: uuid.UUID
 
 
-class WorkerCreate(BaseModel):
+class WorkerFields(BaseModel):
     subject: Name = Field(description="The identity provider's subject of this member of staff")
     display_name: Name
     team_id: uuid.UUID
@@ -46,17 +55,28 @@ class WorkerCreate(BaseModel):
     home_long: float = Field(ge=-180, le=180)
 
 
-class WorkerPublic(WorkerCreate):
+class WorkerCreate(WorkerFields):
+    check_text = refuse_control_characters()
+
+
+class WorkerPublic(WorkerFields):
     id: uuid.UUID
     capacity_points: float
     active: bool
 
 
-class AbsenceCreate(BaseModel):
+class AbsenceFields(BaseModel):
     kind: AbsenceKind
     starts_on: date
     ends_on: date
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class AbsenceCreate(AbsenceFields):
+    starts_on: ClientDate
+    ends_on: ClientDate
+
+    check_text = refuse_control_characters()
 
 
 class RunPublic(BaseModel):
@@ -80,22 +100,26 @@ class RunPublic(BaseModel):
     started_at: datetime
 
 
-class AbsencePublic(AbsenceCreate):
+class AbsencePublic(AbsenceFields):
     id: uuid.UUID
     worker_id: uuid.UUID
     repair: RunPublic
 
 
 class RebalanceRequest(BaseModel):
-    footprint_code: str | None = Field(default=None, description="None: the whole borough")
+    footprint_code: FootprintCode | None = Field(default=None, description="None: the whole borough")
     fair: bool | None = Field(default=None, description="None: the service's fair_mode setting")
     time_budget_s: float | None = Field(default=None, gt=0, le=600)
     polish: bool = False
+
+    check_text = refuse_control_characters()
 
 
 class PinRequest(BaseModel):
     worker_id: uuid.UUID
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    check_text = refuse_control_characters()
 
 
 class AuditEntry(BaseModel):

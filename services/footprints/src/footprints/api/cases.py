@@ -44,8 +44,8 @@ def present(session, case: Case) -> CasePublic:
 
 @router.put("/cases/{source_system}/{source_id}", response_model=CasePublic)
 def upsert_case(
-    source_system: str,
-    source_id: str,
+    source_system: SourceSystem,
+    source_id: SourceId,
     body: CaseUpsert,
     session: SessionDep,
     places: PlacesDep,
