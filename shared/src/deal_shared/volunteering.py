@@ -15,12 +15,15 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from deal_shared.http import parse, send
+from deal_shared.moments import ClientDate, ClientDateTime
 from deal_shared.report_it import Location
+from deal_shared.text import refuse_control_characters
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Skill = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class BookingStatus(StrEnum):
@@ -77,8 +80,8 @@ class StaffProfileFields(BaseModel):
         default=None, max_length=200, description="Token subject of the approving manager"
     )
     contracted_weekly_hours: float = Field(gt=0, le=60, description="Contracted hours a week (37 is full time)")
-    start_date: date | None = Field(default=None, description="Starters get a pro-rata share of their first year")
-    leave_date: date | None = Field(default=None, description="Leavers get a pro-rata share of their last year")
+    start_date: ClientDate | None = Field(default=None, description="Starters get a pro-rata share of their first year")
+    leave_date: ClientDate | None = Field(default=None, description="Leavers get a pro-rata share of their last year")
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> StaffProfileFields:
@@ -89,6 +92,8 @@ class StaffProfileFields(BaseModel):
 
 class StaffProfileUpsert(StaffProfileFields):
     model_config = ConfigDict(extra="forbid")
+
+    check_text = refuse_control_characters()
 
 
 class StaffProfilePublic(StaffProfileFields):
@@ -104,9 +109,7 @@ class DirectoratePolicyPublic(DirectoratePolicy):
     directorate: str
 
 
-class OrganisationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OrganisationFields(BaseModel):
     name: Text200
     charity_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Z-]{4,20}$")] | None = None
     contact_name: Text200 | None = None
@@ -116,7 +119,13 @@ class OrganisationCreate(BaseModel):
     location: Location
 
 
-class OrganisationPublic(OrganisationCreate):
+class OrganisationCreate(OrganisationFields):
+    model_config = ConfigDict(extra="forbid")
+
+    check_text = refuse_control_characters()
+
+
+class OrganisationPublic(OrganisationFields):
     id: UUID
     area: Area
     created_at: datetime
@@ -125,9 +134,9 @@ class OrganisationPublic(OrganisationCreate):
 class SuggestionSource(BaseModel):
     """The Report IT hotspot an opportunity was proposed from."""
 
-    category: str
-    report_count: int
-    report_ids: list[UUID] = Field(default_factory=list)
+    category: Annotated[str, StringConstraints(max_length=64)]
+    report_count: int = Field(ge=0, le=1_000_000)
+    report_ids: list[UUID] = Field(default_factory=list, max_length=1000)
 
 
 class OpportunityCreate(BaseModel):
@@ -136,14 +145,18 @@ class OpportunityCreate(BaseModel):
     organisation_id: UUID
     title: Text200
     description: LongText = ""
-    starts_at: datetime | None = Field(default=None, description="Leave both times out for a flexible opportunity")
-    ends_at: datetime | None = None
+    starts_at: ClientDateTime | None = Field(
+        default=None, description="Leave both times out for a flexible opportunity"
+    )
+    ends_at: ClientDateTime | None = None
     places: int = Field(ge=1, le=1000)
     skills: list[Skill] = Field(default_factory=list, max_length=20)
     location: Location | None = Field(default=None, description="Defaults to the organisation's location")
     address: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
     accessibility_notes: LongText = ""
     suggested_from: SuggestionSource | None = None
+
+    check_text = refuse_control_characters()
 
     @model_validator(mode="after")
     def _times(self) -> OpportunityCreate:
@@ -183,10 +196,12 @@ class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     opportunity_id: UUID
-    date: dt.date | None = Field(default=None, description="Required for a flexible opportunity")
+    date: ClientDate | None = Field(default=None, description="Required for a flexible opportunity")
     amount: Amount = Amount.day
     hours: float | None = Field(default=None, gt=0, le=24, description="Only with amount=hours; quarter hours")
     join_waitlist: bool = Field(default=True, description="When the opportunity is full, join its waiting list")
+
+    check_text = refuse_control_characters()
 
 
 class VolunteeringLog(BaseModel):
@@ -195,10 +210,12 @@ class VolunteeringLog(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_id: UUID
-    date: dt.date
+    date: ClientDate
     amount: Amount = Amount.day
     hours: float | None = Field(default=None, gt=0, le=24)
     impact_note: LongText | None = None
+
+    check_text = refuse_control_characters()
 
 
 class BookingDecision(BaseModel):
@@ -207,6 +224,8 @@ class BookingDecision(BaseModel):
     approve: bool
     reason: LongText | None = Field(default=None, description="Required when declining")
 
+    check_text = refuse_control_characters()
+
 
 class AttendanceRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -214,6 +233,8 @@ class AttendanceRecord(BaseModel):
     attendance: Attendance
     hours_given: float | None = Field(default=None, ge=0, le=24, description="Defaults to the hours booked")
     impact_note: LongText | None = None
+
+    check_text = refuse_control_characters()
 
 
 class BookingPublic(BaseModel):
@@ -265,24 +286,28 @@ class AbsenceKind(StrEnum):
     other = "other"
 
 
-class AbsenceCreate(BaseModel):
+class AbsenceFields(BaseModel):
     """Time a member of staff is away, recorded by their line manager so volunteering requests can be weighed."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    staff_subject: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    starts_on: date
-    ends_on: date
+    staff_subject: Subject
+    starts_on: ClientDate
+    ends_on: ClientDate
     kind: AbsenceKind = AbsenceKind.annual_leave
 
     @model_validator(mode="after")
-    def _in_order(self) -> AbsenceCreate:
+    def _in_order(self) -> AbsenceFields:
         if self.ends_on < self.starts_on:
             raise ValueError("ends_on is before starts_on")
         return self
 
 
-class AbsencePublic(AbsenceCreate):
+class AbsenceCreate(AbsenceFields):
+    model_config = ConfigDict(extra="forbid")
+
+    check_text = refuse_control_characters()
+
+
+class AbsencePublic(AbsenceFields):
     id: UUID
     recorded_by: str
 

@@ -15,6 +15,7 @@ from deal_shared.http import service_http_client
 from deal_shared.report_it import ReportItClient
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.url_text import UrlTextGuard
 from volunteering.api import absences, bookings, calendar, catalogue, reports, staff, suggestions
 from volunteering.config import Settings
 from volunteering.db import ALEMBIC_INI
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Council staff's volunteering days: find, book, approve, count.",
         lifespan=lifespan,
     )
+    # Added first, so it runs inside the request-id middleware and its refusals carry the request id.
+    app.add_middleware(UrlTextGuard)
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     for module in (staff, catalogue, bookings, absences, calendar, reports, suggestions):
         app.include_router(module.router)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from deal_shared.auth import StaffPrincipal
+from deal_shared.moments import ClientDate
 from deal_shared.volunteering import OpportunityCreate, OpportunityPublic, OrganisationCreate, OrganisationPublic
 from volunteering import bookings, catalogue, presenters
 from volunteering.api.deps import LocatorDep, NowDep, OrganiserPrincipal
@@ -47,7 +47,7 @@ def list_opportunities(
     session: SessionDep,
     _: StaffPrincipal,
     now: NowDep,
-    on: date | None = Query(default=None, alias="date", description="On this day (flexible ones included)"),
+    on: ClientDate | None = Query(default=None, alias="date", description="On this day (flexible ones included)"),
     footprint: str | None = Query(default=None, max_length=64, description="A footprint code"),
     skill: str | None = Query(default=None, max_length=64),
     min_places_left: int | None = Query(default=None, ge=0, le=1000),

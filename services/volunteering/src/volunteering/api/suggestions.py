@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query
 
+from deal_shared.moments import ClientDateTime
 from deal_shared.volunteering import OpportunitySuggestion
 from volunteering import suggestions
 from volunteering.api.deps import LocatorDep, OrganiserPrincipal, ReportItDep, SettingsDep
@@ -21,7 +20,7 @@ def list_suggestions(
     settings: SettingsDep,
     report_it: ReportItDep,
     locator: LocatorDep,
-    since: datetime | None = Query(default=None, description="Only hotspots with reports since then"),
+    since: ClientDateTime | None = Query(default=None, description="Only hotspots with reports since then"),
     min_reports: int | None = Query(default=None, ge=2, le=1000),
 ) -> list[OpportunitySuggestion]:
     return suggestions.suggest(
