@@ -106,10 +106,11 @@ def test_out_of_range_dates_and_numbers_are_refused_not_failed(vol) -> None:
     organisation = vol.add_organisation()
     flexible = vol.add_opportunity(organisation["id"], starts_at=None, ends_at=None)
     with vol.admin() as admin, vol.as_("officer.one") as officer, vol.as_("manager.one") as manager:
+        # Booking dates are bounded by the booking rules themselves, with their own code.
         far = officer.post("/v1/bookings", json={"opportunity_id": flexible["id"], "date": "9999-12-31"})
-        assert_refused(far, "body.date", reason="between")
+        assert far.status_code == 422 and far.json()["code"] == "InvalidBookingTime"
         log = {"organisation_id": organisation["id"], "date": "0001-01-01"}
-        assert_refused(officer.post("/v1/bookings/log", json=log), "body.date", reason="between")
+        assert officer.post("/v1/bookings/log", json=log).json()["code"] == "InvalidBookingTime"
         assert_refused(
             admin.put("/v1/staff/officer.two", json=profile(start_date="0001-01-01")),
             "body.start_date",

@@ -196,7 +196,8 @@ class BookingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     opportunity_id: UUID
-    date: ClientDate | None = Field(default=None, description="Required for a flexible opportunity")
+    # The service bounds booking dates itself, answering InvalidBookingTime with the years it books for.
+    date: dt.date | None = Field(default=None, description="Required for a flexible opportunity")
     amount: Amount = Amount.day
     hours: float | None = Field(default=None, gt=0, le=24, description="Only with amount=hours; quarter hours")
     join_waitlist: bool = Field(default=True, description="When the opportunity is full, join its waiting list")
@@ -210,7 +211,7 @@ class VolunteeringLog(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     organisation_id: UUID
-    date: ClientDate
+    date: dt.date
     amount: Amount = Amount.day
     hours: float | None = Field(default=None, gt=0, le=24)
     impact_note: LongText | None = None
