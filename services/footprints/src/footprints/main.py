@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.web import install_common
+from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
-from deal_shared.web.url_text import UrlTextGuard
 from footprints.api import caseloads, cases, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI
@@ -60,25 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Wigan's seven service delivery footprints: places, teams, cases and their allocation.",
         lifespan=lifespan,
     )
-    # Added first, so it runs inside the request-id middleware and its refusals carry the request id.
-    app.add_middleware(UrlTextGuard)
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
     for module in (places, cases, people, caseloads, rebalance):
         app.include_router(module.router)
     allow_browser_origins(app, chosen.cors_origins)
     return app
-
-
-def allow_browser_origins(app: FastAPI, origins: list[str]) -> None:
-    """CORS for the field app, which calls this API straight from the phone with the staff's bearer token."""
-    if not origins:
-        return
-    # Added last, so it wraps everything: problem details (a 409 the app reads) carry the CORS headers too.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=origins,
-        allow_methods=["GET", "POST", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-        expose_headers=["Content-Disposition"],
-        max_age=600,
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert
@@ -83,7 +84,9 @@ def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
     return None
 
 
+@lru_cache(maxsize=8)
 def _record_insert(write: CTE) -> Insert:
+    """Built once per `write`: the same statement object reuses its compiled form."""
     table = IdempotencyRecord.__table__
     return (
         insert(table)
@@ -110,14 +113,11 @@ def store_once(
     """
     statement = _record_insert(write)
     record = {
-        f"idempotency_{name}": value
-        for name, value in {
-            "key": key,
-            "request_hash": request_hash,
-            "status_code": status_code,
-            "response_body": body,
-            "created_at": utcnow(),
-        }.items()
+        "idempotency_key": key,
+        "idempotency_request_hash": request_hash,
+        "idempotency_status_code": status_code,
+        "idempotency_response_body": body,
+        "idempotency_created_at": utcnow(),
     }
     connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:

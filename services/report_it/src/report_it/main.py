@@ -12,7 +12,6 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
-from deal_shared.web.url_text import UrlTextGuard
 from report_it.api import (
     categories,
     exports,
@@ -66,10 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Report street problems to Wigan Council: fly-tipping, litter, potholes and more.",
         lifespan=lifespan,
     )
-    # Added first, so it runs inside the request-id middleware. Open311 answers in its own format and cleans its
-    # own parameters.
-    app.add_middleware(UrlTextGuard, skip=("/open311/",))
-    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    # Open311 answers in its own error format and cleans its own parameters.
+    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness, url_text_skip=("/open311/",))
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.
     app.include_router(work.router)

@@ -36,14 +36,12 @@ from report_it.visibility import Viewer, hash_token
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _REPORT_COLUMNS = tuple(Report.__table__.columns)
-_INSERT_REPORT = insert(Report.__table__)
-# The same INSERT as a statement's CTE, for writing a report and its idempotency record in one statement.
-REPORT_INSERT_CTE = (
-    insert(Report.__table__)
-    .values({column: bindparam(f"report_{column.key}", type_=column.type) for column in _REPORT_COLUMNS})
-    .returning(Report.__table__.c.id)
-    .cte("new_report")
+# One INSERT of a whole report row (its values named report_<column>, see `report_params`); on its own, or as the CTE
+# of a statement that writes the report and its idempotency record together.
+_INSERT_REPORT = insert(Report.__table__).values(
+    {column: bindparam(f"report_{column.key}", type_=column.type) for column in _REPORT_COLUMNS}
 )
+REPORT_INSERT_CTE = _INSERT_REPORT.returning(Report.__table__.c.id).cte("new_report")
 
 
 def new_reference() -> str:
@@ -141,8 +139,8 @@ def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
     return report, token
 
 
-def report_cte_params(report: Report) -> dict[str, Any]:
-    """The values of `report` for REPORT_INSERT_CTE."""
+def report_params(report: Report) -> dict[str, Any]:
+    """The values of `report` for its INSERT (alone, or as REPORT_INSERT_CTE)."""
     return {f"report_{c.key}": getattr(report, c.key) for c in _REPORT_COLUMNS}
 
 
@@ -155,7 +153,7 @@ def adopt_stored_report(session: Session, report: Report) -> None:
 def store_report(session: Session, report: Report) -> None:
     # One INSERT written directly, then the row handed to the session as already stored: the same result as
     # add-and-flush without the unit of work's bookkeeping, on the busiest write of the service.
-    session.execute(_INSERT_REPORT, {c.key: getattr(report, c.key) for c in _REPORT_COLUMNS})
+    session.execute(_INSERT_REPORT, report_params(report))
     adopt_stored_report(session, report)
 
 

@@ -12,7 +12,6 @@ import hmac
 import json
 import secrets
 import threading
-import time
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -21,6 +20,7 @@ from sqlmodel import Session, select
 
 from deal_shared.report_it import ReportStatus, status_group
 from report_it.models import Category, Report, ReportUpdate, Webhook
+from report_it.snapshot import RowSnapshot
 from report_it.visibility import coarsen
 
 # Sensitive reports reach webhooks as a public viewer sees them: position snapped to this grid, no text.
@@ -92,35 +92,31 @@ def deliveries_for(
     return [(hook, body) for hook in hooks]
 
 
-# Every report and update asks which webhooks hear of it; subscriptions change rarely. A process keeps the active
-# ones for a few seconds: a change made through it applies at once (`forget_active_webhooks`), one made through
-# another instance of the service within ACTIVE_WEBHOOKS_TTL_SECONDS.
-ACTIVE_WEBHOOKS_TTL_SECONDS = 5.0
-_active_by_engine: WeakKeyDictionary[Engine, tuple[float, list[Webhook]]] = WeakKeyDictionary()
-_active_lock = threading.Lock()
+# Deep in every report and update (lifecycle, case events, Open311) only the session is at hand, so each engine
+# has its snapshot of the active webhooks (see report_it.snapshot).
+_active_by_engine: WeakKeyDictionary[Engine, RowSnapshot[list[Webhook]]] = WeakKeyDictionary()
+_registry_lock = threading.Lock()
+
+
+def _active_snapshot(session: Session) -> RowSnapshot[list[Webhook]]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    snapshot = _active_by_engine.get(engine)
+    if snapshot is None:
+        with _registry_lock:
+            query = select(Webhook).where(Webhook.active == True)  # noqa: E712
+            snapshot = _active_by_engine.setdefault(engine, RowSnapshot(engine, query, list))
+    return snapshot
 
 
 def active_webhooks(session: Session) -> list[Webhook]:
     """The active webhooks, detached from any session: read them, never change them."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    loaded = _active_by_engine.get(engine)
-    if loaded is not None and time.monotonic() - loaded[0] < ACTIVE_WEBHOOKS_TTL_SECONDS:
-        return loaded[1]
-    with _active_lock:
-        started = time.monotonic()
-        with Session(engine, expire_on_commit=False) as own:
-            hooks = list(own.exec(select(Webhook).where(Webhook.active == True)).all())  # noqa: E712
-            own.expunge_all()
-        _active_by_engine[engine] = (started, hooks)
-    return hooks
+    return _active_snapshot(session).get()
 
 
 def forget_active_webhooks(session: Session) -> None:
     """Call after committing a change to the webhooks."""
-    engine = session.get_bind()
-    if isinstance(engine, Engine):
-        _active_by_engine.pop(engine, None)
+    _active_snapshot(session).invalidate()
 
 
 def encode(body: dict[str, Any]) -> bytes:

@@ -10,12 +10,22 @@ from deal_shared.web.health import ReadinessCheck, health_router
 from deal_shared.web.metrics import HttpMetrics
 from deal_shared.web.middleware import RequestContextMiddleware
 from deal_shared.web.problems import install_problem_handlers
+from deal_shared.web.url_text import UrlTextGuard
 
 
-def install_common(app: FastAPI, *, service: str, readiness_checks: Callable[[], list[ReadinessCheck]]) -> None:
+def install_common(
+    app: FastAPI,
+    *,
+    service: str,
+    readiness_checks: Callable[[], list[ReadinessCheck]],
+    url_text_skip: tuple[str, ...] = (),
+) -> None:
+    """`url_text_skip`: path prefixes of an API that answers in a format of its own and cleans its own URLs."""
     metrics = HttpMetrics(service)
     app.state.metrics = metrics
     install_problem_handlers(app)
+    # Added before the request-id middleware, so it runs inside it and its refusals carry the request id.
+    app.add_middleware(UrlTextGuard, skip=url_text_skip)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(health_router(readiness_checks))
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)

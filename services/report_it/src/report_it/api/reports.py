@@ -127,7 +127,7 @@ def create_report(
             replay = store_once(
                 session,
                 write=reports.REPORT_INSERT_CTE,
-                params=reports.report_cte_params(report),
+                params=reports.report_params(report),
                 key=key,
                 request_hash=fingerprint,
                 status_code=201,
