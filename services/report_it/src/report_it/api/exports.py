@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from deal_shared.auth import StaffPrincipal
@@ -21,21 +22,28 @@ ToQuery = Annotated[datetime | None, Query(description="Made before (ISO 8601)")
 CategoryQuery = Annotated[str | None, Query(description="Category codes, comma separated")]
 
 
-def _codes(category: str | None) -> list[str] | None:
-    return [c.strip() for c in category.split(",") if c.strip()] if category else None
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The filter statistics and exports share: when the reports were made, and of which categories."""
+
+    created_from: datetime | None
+    created_to: datetime | None
+    categories: list[str] | None
+
+
+async def report_period(
+    created_from: FromQuery = None, created_to: ToQuery = None, category: CategoryQuery = None
+) -> ReportPeriod:
+    codes = [c.strip() for c in category.split(",") if c.strip()] if category else None
+    return ReportPeriod(created_from=_utc(created_from), created_to=_utc(created_to), categories=codes)
+
+
+PeriodDep = Annotated[ReportPeriod, Depends(report_period)]
 
 
 @router.get("/v1/stats/reports", response_model=ReportStatistics, summary="Staff: report statistics for a period")
-def report_statistics(
-    _staff: StaffPrincipal,
-    session: SessionDep,
-    created_from: FromQuery = None,
-    created_to: ToQuery = None,
-    category: CategoryQuery = None,
-) -> ReportStatistics:
-    return stats.compute(
-        session, created_from=_utc(created_from), created_to=_utc(created_to), categories=_codes(category)
-    )
+def report_statistics(_staff: StaffPrincipal, session: SessionDep, period: PeriodDep) -> ReportStatistics:
+    return stats.compute(session, **asdict(period))
 
 
 def _csv(body, name: str) -> StreamingResponse:
@@ -45,34 +53,10 @@ def _csv(body, name: str) -> StreamingResponse:
 
 
 @router.get("/v1/exports/reports.csv", response_class=StreamingResponse, summary="Staff: reports as CSV (streamed)")
-def export_reports(
-    request: Request,
-    _staff: StaffPrincipal,
-    created_from: FromQuery = None,
-    created_to: ToQuery = None,
-    category: CategoryQuery = None,
-) -> StreamingResponse:
-    body = exports.report_rows(
-        request.app.state.engine,
-        created_from=_utc(created_from),
-        created_to=_utc(created_to),
-        categories=_codes(category),
-    )
-    return _csv(body, "reports.csv")
+def export_reports(request: Request, _staff: StaffPrincipal, period: PeriodDep) -> StreamingResponse:
+    return _csv(exports.report_rows(request.app.state.engine, **asdict(period)), "reports.csv")
 
 
 @router.get("/v1/exports/updates.csv", response_class=StreamingResponse, summary="Staff: updates as CSV (streamed)")
-def export_updates(
-    request: Request,
-    _staff: StaffPrincipal,
-    created_from: FromQuery = None,
-    created_to: ToQuery = None,
-    category: CategoryQuery = None,
-) -> StreamingResponse:
-    body = exports.update_rows(
-        request.app.state.engine,
-        created_from=_utc(created_from),
-        created_to=_utc(created_to),
-        categories=_codes(category),
-    )
-    return _csv(body, "updates.csv")
+def export_updates(request: Request, _staff: StaffPrincipal, period: PeriodDep) -> StreamingResponse:
+    return _csv(exports.update_rows(request.app.state.engine, **asdict(period)), "updates.csv")
