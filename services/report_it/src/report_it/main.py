@@ -29,6 +29,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.delivery import BackgroundDeliverer
+from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
@@ -52,9 +53,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
         if deliverer is not None:
             deliverer.start()
+        nearby = (
+            start_nearby_index(engine, chosen, registry=app.state.metrics.registry) if chosen.nearby_in_memory else None
+        )
+        app.state.nearby_index = nearby.index if nearby else None
         try:
             yield
         finally:
+            if nearby is not None:
+                nearby.close()
             if deliverer is not None:
                 deliverer.close()
             engine.dispose()

@@ -298,6 +298,7 @@ _NEARBY_QUERY = (
     .order_by(_SQUARED_DISTANCE)
     .limit(bindparam("limit"))
 )
+_PUBLIC_ROWS_QUERY = sa_select(*_NEARBY_COLUMNS).where(col(Report.id).in_(bindparam("report_ids", expanding=True)))
 _PHOTOS_QUERY = (
     sa_select(Photo.id, Photo.report_id, Photo.width, Photo.height)
     .where(col(Photo.report_id).in_(bindparam("report_ids", expanding=True)))
@@ -337,6 +338,11 @@ def nearby_open_reports(
             found.append((row, distance))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
+
+
+def public_rows(connection: Connection, report_ids: Sequence[UUID]) -> list[Row]:
+    """The columns a public report shows (as the nearby lookup reads them), for these reports."""
+    return list(connection.execute(_PUBLIC_ROWS_QUERY, {"report_ids": list(report_ids)})) if report_ids else []
 
 
 def photo_rows_by_report(connection: Connection, reports: Sequence[Row]) -> dict[UUID, list[Row]]:

@@ -35,7 +35,12 @@ def add_support(
         _ask_for_confirmation(session, report=report, email=email, base_url=base_url)
     if counted:
         # In SQL, so concurrent supporters are all counted.
-        session.execute(update(Report).where(Report.id == report.id).values(support_count=Report.support_count + 1))
+        # A change the public sees: `updated_at` moves, so delta sync and the nearby model pick it up.
+        session.execute(
+            update(Report)
+            .where(Report.id == report.id)
+            .values(support_count=Report.support_count + 1, updated_at=utcnow())
+        )
     session.flush()
     session.refresh(report)
     return SupportResult(report_id=report.id, support_count=report.support_count, subscribed=subscribed)

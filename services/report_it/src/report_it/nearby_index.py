@@ -1,0 +1,275 @@
+"""The nearby lookup's read model: where every open report is, per category, held in memory.
+
+"Already reported nearby?" is asked before every report the app makes, so it is answered without a database round
+trip: positions sit in a grid of cells per category, and each report's public JSON is kept once rendered (up to
+`max_rendered`, least recently used first out). Only reports not yet rendered are read from the database.
+
+How current it is:
+- This process's own writes: any statement that writes to `report` or `photo` marks the model behind, and the next
+  lookup catches up first, so a resident sees the report they just made (read-your-writes).
+- Other processes' writes (another replica, the command line): caught up by `refresh` every second or so, reading
+  rows whose `updated_at` moved, with a margin of `OVERLAP` for transactions that committed after others stamped
+  later; the whole model is read again every `reload_seconds` in case a row changed without touching `updated_at`.
+
+Readers never lock: there is one writer at a time, which appends to a cell's list (atomic in Python) and removes by
+putting a new list in the cell's place, so a reader walks either the old list or the new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import Engine, bindparam, event, func
+from sqlalchemy import select as sa_select
+from sqlmodel import col
+
+from deal_shared.background import DaemonLoop, repeat_until_stopped
+from deal_shared.geo import METRES_PER_DEGREE, haversine_m
+from deal_shared.report_it import OPEN_STATUSES
+from report_it.config import Settings
+from report_it.models import Report
+
+log = logging.getLogger(__name__)
+
+# Cells of 0.0025 degrees: about 280 m north-south and 165 m east-west at Wigan's latitude, so the default 250 m
+# circle touches a handful of cells of a few dozen reports each.
+CELL_DEGREES = 0.0025
+# A row stamped before another that committed first is still read if it commits within this margin.
+OVERLAP = timedelta(seconds=10)
+
+# A write to the report or photo table (including inside a WITH ... INSERT), in the SQL SQLAlchemy emits.
+_WRITES_TO_REPORTS = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?(?:report|photo)\b\"?", re.IGNORECASE)
+
+_OPEN_VALUES = [status.value for status in OPEN_STATUSES]
+_OPEN = frozenset(_OPEN_VALUES)
+_ALL_OPEN = sa_select(Report.id, Report.category_code, Report.lat, Report.lon, Report.updated_at).where(
+    col(Report.status).in_(_OPEN_VALUES)
+)
+_CHANGED = sa_select(Report.id, Report.category_code, Report.status, Report.lat, Report.lon, Report.updated_at)
+_CHANGED_SINCE = _CHANGED.where(col(Report.updated_at) >= bindparam("since"))
+_LAST_CHANGE = sa_select(func.max(Report.updated_at))
+
+_WROTE = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
+
+Entry = tuple[UUID, float, float]  # id, lat, lon
+CellKey = tuple[str, int, int]  # category, row, column
+
+
+# Where a report is held, and the `updated_at` (as a timestamp) it was held at. Kept small on purpose: one per open
+# report; the cell key object is shared by every report in the cell.
+Spot = tuple[CellKey, float]
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
+
+
+class OpenReportIndex:
+    def __init__(self, engine: Engine, *, max_rendered: int = 50_000, reload_seconds: float = 600.0) -> None:
+        self._engine = engine
+        self._cells: dict[CellKey, list[Entry]] = {}
+        self._spots: dict[UUID, Spot] = {}
+        self._rendered: OrderedDict[tuple[UUID, bool, str], tuple[float, str, bytes]] = OrderedDict()
+        self._max_rendered = max_rendered
+        self._reload_seconds = reload_seconds
+        self._writer = threading.Lock()
+        self._high_water: datetime | None = None
+        self._loaded_at: float | None = None
+        # Writes seen by this process, and how many of them the model had seen when it last caught up.
+        self._writes = 0
+        self._caught_up_to = 0
+        self._listening = False
+
+    # -- keeping current ------------------------------------------------------------------------------------------
+
+    def listen(self) -> None:
+        """Watch this process's statements for writes to reports, so the next lookup catches up first.
+
+        A write counts once its connection goes back to the pool, that is once it is committed (or rolled back):
+        counted any earlier, a catch-up running between the statement and its commit would miss the row."""
+        event.listen(self._engine, "after_cursor_execute", self._note_statement)
+        event.listen(self._engine, "checkin", self._note_checkin)
+        self._listening = True
+
+    def close(self) -> None:
+        if self._listening:
+            event.remove(self._engine, "after_cursor_execute", self._note_statement)
+            event.remove(self._engine, "checkin", self._note_checkin)
+            self._listening = False
+
+    def _note_statement(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("SELECT") and _WRITES_TO_REPORTS.search(statement):
+            connection.info[_WROTE] = True
+
+    def _note_checkin(self, _dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(_WROTE, False):
+            self._writes += 1
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded_at is not None
+
+    @property
+    def behind(self) -> bool:
+        """True when this process has written to reports since the model last caught up."""
+        return self._writes != self._caught_up_to
+
+    def refresh(self) -> int:
+        """One pass of the background loop: load or reload everything when due, else catch up. Returns rows read."""
+        if self._loaded_at is None or time.monotonic() - self._loaded_at >= self._reload_seconds:
+            return self.load()
+        return self.catch_up()
+
+    def load(self) -> int:
+        """Read every open report's position afresh (built aside, then swapped in whole)."""
+        writes = self._writes
+        cells: dict[CellKey, list[Entry]] = {}
+        keys: dict[CellKey, CellKey] = {}
+        spots: dict[UUID, Spot] = {}
+        with self._engine.connect() as connection:
+            # Taken first: whatever changes from here on is read again by the catch-up below.
+            high_water = connection.execute(_LAST_CHANGE).scalar()
+            rows = connection.execution_options(yield_per=10_000).execute(_ALL_OPEN)
+            for report_id, category, lat, lon, updated_at in rows:
+                key = (category, *_cell(lat, lon))
+                key = keys.setdefault(key, key)
+                cells.setdefault(key, []).append((report_id, lat, lon))
+                spots[report_id] = (key, updated_at.timestamp())
+        with self._writer:
+            self._cells = cells
+            self._spots = spots
+            self._high_water = high_water
+            self._loaded_at = time.monotonic()
+        # What changed while the table was being read is read again now.
+        self.catch_up(writes_seen=writes)
+        return len(spots)
+
+    def catch_up(self, *, writes_seen: int | None = None) -> int:
+        """Apply the reports changed since the last pass (with `OVERLAP` of margin)."""
+        writes = self._writes if writes_seen is None else writes_seen
+        with self._writer:
+            with self._engine.connect() as connection:
+                if self._high_water is None:  # no report at all when loaded: every one there is now is new
+                    rows = connection.execute(_CHANGED).all()
+                else:
+                    rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
+            for report_id, category, status, lat, lon, updated_at in rows:
+                self._apply(report_id, category, status in _OPEN, lat, lon, updated_at)
+                if self._high_water is None or updated_at > self._high_water:
+                    self._high_water = updated_at
+            self._caught_up_to = max(self._caught_up_to, writes)
+        return len(rows)
+
+    def _apply(self, report_id: UUID, category: str, is_open: bool, lat: float, lon: float, at: datetime) -> None:
+        spot = self._spots.get(report_id)
+        stamp = at.timestamp()
+        if spot is not None:
+            held_key, held_stamp = spot
+            if is_open and held_stamp == stamp:
+                return  # already applied: the overlap reads rows again (a move always changes `updated_at`)
+            self._cells[held_key] = [e for e in self._cells.get(held_key, ()) if e[0] != report_id]
+            del self._spots[report_id]
+        if is_open:
+            key = (category, *_cell(lat, lon))
+            self._cells.setdefault(key, []).append((report_id, lat, lon))
+            self._spots[report_id] = (key, stamp)
+
+    # -- answering ------------------------------------------------------------------------------------------------
+
+    def nearest(self, category: str, lat: float, lon: float, radius_m: float, limit: int) -> list[tuple[UUID, float]]:
+        """Open reports of `category` within `radius_m` of the point, nearest first, with their distance."""
+        metres_per_lon = METRES_PER_DEGREE * math.cos(math.radians(lat))
+        rows = math.ceil(radius_m / METRES_PER_DEGREE / CELL_DEGREES)
+        cols = math.ceil(radius_m / metres_per_lon / CELL_DEGREES)
+        centre_row, centre_col = _cell(lat, lon)
+        # The flat-earth figure only shortlists (with a margin); the exact distance decides.
+        margin = (radius_m * 1.01) ** 2
+        shortlist = []
+        cells = self._cells
+        for row in range(centre_row - rows, centre_row + rows + 1):
+            for column in range(centre_col - cols, centre_col + cols + 1):
+                for report_id, report_lat, report_lon in cells.get((category, row, column), ()):
+                    dy = (report_lat - lat) * METRES_PER_DEGREE
+                    dx = (report_lon - lon) * metres_per_lon
+                    if dx * dx + dy * dy <= margin:
+                        shortlist.append((report_id, report_lat, report_lon))
+        found = []
+        for report_id, report_lat, report_lon in shortlist:
+            distance = haversine_m(lat, lon, report_lat, report_lon)
+            if distance <= radius_m:
+                found.append((report_id, distance))
+        found.sort(key=lambda pair: pair[1])
+        return found[:limit]
+
+    def rendered(self, report_id: UUID, *, exact: bool, base: str, look: str) -> bytes | None:
+        """The report's public JSON as last rendered, if still current. `look`: what of the category it shows."""
+        spot = self._spots.get(report_id)
+        held = self._rendered.get((report_id, exact, base))
+        if spot is None or held is None or held[0] != spot[1] or held[1] != look:
+            return None
+        self._rendered.move_to_end((report_id, exact, base))
+        return held[2]
+
+    def remember(
+        self, report_id: UUID, *, exact: bool, base: str, look: str, updated_at: datetime, body: bytes
+    ) -> None:
+        self._rendered[(report_id, exact, base)] = (updated_at.timestamp(), look, body)
+        self._rendered.move_to_end((report_id, exact, base))
+        while len(self._rendered) > self._max_rendered:
+            self._rendered.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._spots)
+
+
+def with_distances(bodies: Iterable[tuple[bytes, float]]) -> bytes:
+    """A JSON list of rendered public reports, each with `distance_m` added last (as `NearbyReport` has it)."""
+    return (
+        b"[" + b",".join(body[:-1] + b',"distance_m":' + repr(round(d, 1)).encode() + b"}" for body, d in bodies) + b"]"
+    )
+
+
+@dataclass(frozen=True)
+class RunningIndex:
+    index: OpenReportIndex
+    loop: DaemonLoop
+
+    def close(self) -> None:
+        self.loop.stop()
+        self.index.close()
+
+
+def start_nearby_index(engine: Engine, settings: Settings, *, registry: CollectorRegistry) -> RunningIndex:
+    """Build the model and keep it current on a thread of its own; lookups use the database until it has loaded."""
+    index = OpenReportIndex(engine, max_rendered=settings.nearby_rendered_max)
+    index.listen()
+    Gauge("nearby_model_ready", "1 once the nearby lookup answers from memory", registry=registry).set_function(
+        lambda: float(index.ready)
+    )
+    Gauge(
+        "nearby_model_open_reports", "Open reports the nearby lookup holds in memory", registry=registry
+    ).set_function(lambda: float(len(index)))
+
+    def keep_current(stop: threading.Event) -> None:
+        repeat_until_stopped(
+            stop,
+            index.refresh,
+            rest_s=settings.nearby_refresh_seconds,
+            log=log,
+            failure="nearby lookup: catching up with the database failed; trying again",
+        )
+
+    loop = DaemonLoop(keep_current, name="nearby-index")
+    loop.start()
+    return RunningIndex(index, loop)
