@@ -7,7 +7,7 @@ Footprints). `delivery.py` sends them with retries; nothing is lost while a rece
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlmodel import Session
@@ -15,6 +15,9 @@ from sqlmodel import Session
 from deal_shared.report_it import ReportStatus
 from report_it import notifications, webhooks
 from report_it.models import Category, OutboxMessage, Report, ReportUpdate
+
+if TYPE_CHECKING:
+    from report_it.reports import NewReportRow
 
 
 class OutboxKind(StrEnum):
@@ -35,7 +38,7 @@ def enqueue(session: Session, *, kind: OutboxKind, payload: dict[str, Any], repo
     return message
 
 
-def on_created(session: Session, *, report: Report, category: Category) -> int:
+def on_created(session: Session, *, report: Report | NewReportRow, category: Category) -> int:
     """Queue what a new report sets off; returns how many messages that is."""
     deliveries = webhooks.deliveries_for(session, event="report.created", report=report, category=category)
     for hook, body in deliveries:

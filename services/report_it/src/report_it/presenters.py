@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Row
 
 from deal_shared.report_it import (
@@ -19,6 +21,9 @@ from deal_shared.report_it import (
 from report_it.models import Category, Photo, Report, ReportUpdate
 from report_it.visibility import Viewer, coarsen
 
+if TYPE_CHECKING:
+    from report_it.reports import NewReportRow
+
 
 def photo_public(photo: Photo | Row, base_url: str) -> PhotoPublic:
     return PhotoPublic(
@@ -31,7 +36,7 @@ def photo_public(photo: Photo | Row, base_url: str) -> PhotoPublic:
 
 
 def public_fields(
-    report: Report | Row,
+    report: Report | Row | NewReportRow,
     category: Category,
     photos: list[Photo] | list[Row],
     viewer: Viewer,
@@ -75,6 +80,19 @@ def to_public(
 def to_private(
     report: Report, category: Category, photos: list[Photo], viewer: Viewer, *, base_url: str, grid_m: int
 ) -> ReportPrivate:
+    return ReportPrivate(**private_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m))
+
+
+def private_fields(
+    report: Report | NewReportRow,
+    category: Category,
+    photos: list[Photo],
+    viewer: Viewer,
+    *,
+    base_url: str,
+    grid_m: int,
+) -> dict:
+    """What `viewer` may see of a report: the public fields, and the reporter and staff member to those allowed."""
     fields = public_fields(report, category, photos, viewer, base_url=base_url, grid_m=grid_m)
     if viewer.sees_private(report, category):
         has_contact = report.reporter_name or report.reporter_email or report.reporter_phone
@@ -93,7 +111,7 @@ def to_private(
             if report.staff_subject
             else None
         )
-    return ReportPrivate(**fields)
+    return fields
 
 
 def update_public(

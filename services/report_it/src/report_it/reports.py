@@ -7,8 +7,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import Connection, Row, and_, bindparam, func, insert, or_
 from sqlalchemy import select as sa_select
@@ -107,13 +108,42 @@ def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[
     return report, token
 
 
+class NewReportRow(SimpleNamespace):
+    """A new report's column values, read by name as a `Report`'s attributes are (presenters, webhooks).
+
+    Report intake writes the row with its own INSERT and answers from these values: an ORM object costs more to
+    build than the rest of the request's Python work, and is made (`as_model`) only when the session must hold it.
+    """
+
+    def as_model(self) -> Report:
+        return Report(**vars(self))
+
+
+# What each column holds in a new report unless intake sets it, as `Report(...)` would fill it in.
+# (Columns with a default factory, the id and times, are always set by intake.)
+_NEW_REPORT_DEFAULTS = {
+    column.key: field.default
+    for column in _REPORT_COLUMNS
+    if not (field := Report.model_fields[column.key]).is_required() and field.default_factory is None
+}
+
+
 def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
-    """The report row, not yet stored, and the reporter's secret tracking token (only its hash is kept)."""
+    """The report row as an ORM object, not yet stored, and the reporter's secret tracking token."""
+    row, token = new_report_row(new=new, viewer=viewer)
+    return row.as_model(), token
+
+
+def new_report_row(*, new: NewReport, viewer: Viewer) -> tuple[NewReportRow, str]:
+    """The report's values, not yet stored, and the reporter's secret tracking token (only its hash is kept)."""
     data, principal = new.data, viewer.principal
     token = secrets.token_urlsafe(24)
     now = utcnow()
     reporter = data.reporter
-    report = Report(
+    staff = principal if principal and viewer.is_staff else None
+    values = dict(_NEW_REPORT_DEFAULTS)
+    values.update(
+        id=uuid4(),
         reference=new_reference(),
         category_code=new.category.code,
         status=ReportStatus.submitted.value,
@@ -129,17 +159,17 @@ def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
         reporter_phone=reporter.phone if reporter else None,
         reporter_wants_updates=bool(reporter and reporter.wants_updates and (reporter.email or reporter.phone)),
         tracking_token_hash=hash_token(token),
-        staff_subject=principal.subject if principal and viewer.is_staff else None,
-        staff_name=principal.name if principal and viewer.is_staff else None,
-        staff_department=principal.department if principal and viewer.is_staff else None,
+        staff_subject=staff.subject if staff else None,
+        staff_name=staff.name if staff else None,
+        staff_department=staff.department if staff else None,
         created_at=now,
         updated_at=now,
         expected_at=expected_at(new.category, new.priority, now),
     )
-    return report, token
+    return NewReportRow(**values), token
 
 
-def report_params(report: Report) -> dict[str, Any]:
+def report_params(report: Report | NewReportRow) -> dict[str, Any]:
     """The values of `report` for its INSERT (alone, or as REPORT_INSERT_CTE)."""
     return {f"report_{c.key}": getattr(report, c.key) for c in _REPORT_COLUMNS}
 
@@ -150,10 +180,15 @@ def adopt_stored_report(session: Session, report: Report) -> None:
     session.add(report)
 
 
+def insert_report(session: Session, report: Report | NewReportRow) -> None:
+    """The report's INSERT alone; the session is not told of the row (see `store_report` for that)."""
+    session.execute(_INSERT_REPORT, report_params(report))
+
+
 def store_report(session: Session, report: Report) -> None:
     # One INSERT written directly, then the row handed to the session as already stored: the same result as
     # add-and-flush without the unit of work's bookkeeping, on the busiest write of the service.
-    session.execute(_INSERT_REPORT, report_params(report))
+    insert_report(session, report)
     adopt_stored_report(session, report)
 
 

@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
@@ -22,6 +22,9 @@ from deal_shared.report_it import ReportStatus, status_group
 from report_it.models import Category, Report, ReportUpdate, Webhook
 from report_it.snapshot import RowSnapshot
 from report_it.visibility import coarsen
+
+if TYPE_CHECKING:
+    from report_it.reports import NewReportRow
 
 # Sensitive reports reach webhooks as a public viewer sees them: position snapped to this grid, no text.
 SENSITIVE_GRID_M = 250
@@ -40,7 +43,7 @@ def is_newsworthy(update: ReportUpdate) -> bool:
     return bool(update.status_to or update.public_text or update.changes)
 
 
-def matches(hook: Webhook, report: Report) -> bool:
+def matches(hook: Webhook, report: Report | NewReportRow) -> bool:
     if hook.categories and report.category_code not in hook.categories:
         return False
     if hook.bbox:
@@ -50,7 +53,7 @@ def matches(hook: Webhook, report: Report) -> bool:
     return True
 
 
-def report_body(report: Report, category: Category) -> dict[str, Any]:
+def report_body(report: Report | NewReportRow, category: Category) -> dict[str, Any]:
     lat, lon = (report.lat, report.lon) if not category.sensitive else coarsen(report.lat, report.lon, SENSITIVE_GRID_M)
     status = ReportStatus(report.status)
     return {
@@ -72,7 +75,12 @@ def report_body(report: Report, category: Category) -> dict[str, Any]:
 
 
 def deliveries_for(
-    session: Session, *, event: str, report: Report, category: Category, update: ReportUpdate | None = None
+    session: Session,
+    *,
+    event: str,
+    report: Report | NewReportRow,
+    category: Category,
+    update: ReportUpdate | None = None,
 ) -> list[tuple[Webhook, dict[str, Any]]]:
     if category.staff_only or category.restricted:
         return []  # staff-only reports never leave the council

@@ -31,10 +31,11 @@ from report_it.config import Settings
 from report_it.db import SessionDep
 from report_it.errors import CategoryNotFound, ReportNotFound
 from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once
-from report_it.models import Category
+from report_it.models import Category, Report
 from report_it.nearby_index import OpenReportIndex, with_distances
 from report_it.photos import CleanPhoto, clean_photo
 from report_it.report_photos import attach_photos
+from report_it.reports import NewReportRow
 from report_it.visibility import Viewer
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -115,28 +116,29 @@ def create_report(
         if key
         else ""
     )
-    report, token = reports.new_report(new=new, viewer=viewer)
-    queued = outbox.on_created(session, report=report, category=new.category)
+    row, token = reports.new_report_row(new=new, viewer=viewer)
+    queued = outbox.on_created(session, report=row, category=new.category)
 
-    def created(photos: list) -> ReportCreated:
+    def created(report: Report | NewReportRow, photos: list) -> ReportCreated:
         owner = Viewer(principal=viewer.principal, tracking_token=token)
-        private = presenters.to_private(
+        fields = presenters.private_fields(
             report, new.category, photos, owner, base_url=base, grid_m=settings.sensitive_grid_m
         )
-        return ReportCreated(**dict(private), tracking_token=token)
+        return ReportCreated(**fields, tracking_token=token)
 
     if not (cleaned or queued) and (key is None or session.get_bind().dialect.name == "postgresql"):
         # The report row (with its key's record) is the only write: one statement, atomic and durable by itself,
-        # so it runs without BEGIN and COMMIT, in one round trip instead of three (five with a key).
-        answer = created([])
+        # so it runs without BEGIN and COMMIT, in one round trip instead of three (five with a key). Nothing else
+        # in the request needs the row as an ORM object.
+        answer = created(row, [])
         if key is None:
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            reports.store_report(session, report)
+            reports.insert_report(session, row)
         else:
             replay = store_once(
                 session,
                 write=reports.REPORT_INSERT_CTE,
-                params=reports.report_params(report),
+                params=reports.report_params(row),
                 key=key,
                 request_hash=fingerprint,
                 status_code=201,
@@ -144,13 +146,16 @@ def create_report(
             )
             if replay is not None:
                 return _replayed(replay)
-            reports.adopt_stored_report(session, report)
+        # Ends the session's transaction here, in the worker thread (with autocommit, no round trip): left to the
+        # session dependency, it would cost another hand-off to the thread pool.
+        session.commit()
         return _created_response(answer)
 
     if key:
         replay = claim(session, key=key, request_hash=fingerprint)
         if replay is not None:
             return _replayed(replay)
+    report = row.as_model()
     reports.store_report(session, report)
     # A report made a moment ago has no photos yet: without uploads there is nothing to read or write.
     photos = (
@@ -158,7 +163,7 @@ def create_report(
         if cleaned
         else []
     )
-    answer = created(photos)
+    answer = created(report, photos)
     if key:
         remember(session, key=key, status_code=201, body=answer.model_dump(mode="json"))
     # Committed here, in the request's worker thread, rather than by the session dependency afterwards: that saves
