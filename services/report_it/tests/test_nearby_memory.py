@@ -12,9 +12,12 @@ from uuid import UUID
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from deal_shared.db import make_engine, utcnow
+from deal_shared.report_it import OPEN_STATUSES, ReportPublic
+from report_it.api.nearby import look_of, public_renderer
+from report_it.category_cache import CategoryCache
 from report_it.main import create_app
 from report_it.models import Category, Report
 from report_it.nearby_index import OpenReportIndex
@@ -24,6 +27,7 @@ from tests.support.server import serve
 
 CENTRE = {"lat": 53.5300, "long": -2.6000}
 CATEGORIES = ["fly_tipping", "graffiti", "litter"]
+OPEN_VALUES = [status.value for status in OPEN_STATUSES]
 STATUSES = ["submitted", "acknowledged", "in_progress", "fixed", "closed", "duplicate"]
 
 
@@ -152,3 +156,50 @@ def test_the_same_answer_from_memory_and_from_the_database(make_settings, fresh_
             answers.append(response.content.replace(base.encode(), b"<base>"))  # two servers, two ports
     assert len(httpx.Response(200, content=answers[0]).json()) == 3
     assert answers[0] == answers[1]
+
+
+def test_loaded_reports_are_rendered_ahead_as_the_public_sees_them(make_settings, fresh_db: str) -> None:
+    rng = random.Random(9)
+    engine = make_engine(fresh_db)
+    try:
+        _seed(engine, 300, rng)
+        settings = make_settings(database_url=fresh_db, public_base_url="https://report.example")
+        index = OpenReportIndex(engine, render=public_renderer(CategoryCache(engine), settings))
+        held = index.load()
+        assert index.warm
+        with Session(engine) as session:
+            rows = {r.id: r for r in session.exec(select(Report).where(col(Report.status).in_(OPEN_VALUES)))}
+            looks = {code: look_of(session.get(Category, code)) for code in CATEGORIES}
+        assert held == len(rows) > 0
+        for report_id, row in rows.items():
+            body = index.rendered(report_id, exact=True, base="https://report.example", look=looks[row.category_code])
+            assert body is not None
+            shown = ReportPublic.model_validate_json(body)
+            assert (shown.id, shown.reference, shown.status) == (row.id, row.reference, row.status)
+    finally:
+        engine.dispose()
+
+
+def test_a_sensitive_report_is_coarsened_for_the_public_and_exact_for_staff(served, staff_headers) -> None:
+    base, index = served
+    spot = north_of(CENTRE, 9_000)
+    with httpx.Client(base_url=base, timeout=30) as api:
+        made = api.post(
+            "/v1/reports",
+            json={
+                "category": "needles",
+                "location": spot,
+                "description": "Two needles by the bench",
+                "answers": {"near_children": "yes"},
+            },
+        )
+        assert made.status_code == 201, made.text
+        assert index.ready
+        for _ in range(2):  # rendered on the first lookup, kept for the second
+            public = api.get("/v1/reports/nearby", params={"category": "needles", **spot}).json()
+            staff = api.get("/v1/reports/nearby", params={"category": "needles", **spot}, headers=staff_headers).json()
+            assert [item["id"] for item in public] == [item["id"] for item in staff] == [made.json()["id"]]
+            assert public[0]["location_coarsened"] is True and public[0]["description"] is None
+            assert public[0]["location"] != {"lat": spot["lat"], "long": spot["long"]}
+            assert staff[0]["location_coarsened"] is False
+            assert staff[0]["description"] == "Two needles by the bench"

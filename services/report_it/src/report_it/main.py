@@ -16,6 +16,7 @@ from report_it.api import (
     categories,
     exports,
     feed,
+    nearby,
     outbox,
     photos,
     reports,
@@ -53,15 +54,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
         if deliverer is not None:
             deliverer.start()
-        nearby = (
-            start_nearby_index(engine, chosen, registry=app.state.metrics.registry) if chosen.nearby_in_memory else None
+        nearby_model = (
+            start_nearby_index(
+                engine,
+                chosen,
+                render=nearby.public_renderer(app.state.categories, chosen),
+                registry=app.state.metrics.registry,
+            )
+            if chosen.nearby_in_memory
+            else None
         )
-        app.state.nearby_index = nearby.index if nearby else None
+        app.state.nearby_index = nearby_model.index if nearby_model else None
         try:
             yield
         finally:
-            if nearby is not None:
-                nearby.close()
+            if nearby_model is not None:
+                nearby_model.close()
             if deliverer is not None:
                 deliverer.close()
             engine.dispose()
@@ -74,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Open311 answers in its own error format and cleans its own parameters.
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness, url_text_skip=("/open311/",))
+    app.include_router(nearby.router)  # first: the busiest read, and routes are matched in order
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.
     app.include_router(work.router)

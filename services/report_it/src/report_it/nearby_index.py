@@ -2,7 +2,7 @@
 
 "Already reported nearby?" is asked before every report the app makes, so it is answered without a database round
 trip: positions sit in a grid of cells per category, and each report's public JSON is kept once rendered (up to
-`max_rendered`, least recently used first out). Only reports not yet rendered are read from the database.
+`max_rendered`, oldest first out). Only reports not yet rendered are read from the database.
 
 How current it is:
 - This process's own writes: any statement that writes to `report` or `photo` marks the model behind, and the next
@@ -22,15 +22,15 @@ import math
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy import Engine, bindparam, event, func
+from sqlalchemy import Connection, Engine, bindparam, event, func
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -66,9 +66,20 @@ Entry = tuple[UUID, float, float]  # id, lat, lon
 CellKey = tuple[str, int, int]  # category, row, column
 
 
+# A report's public JSON for one kind of viewer: the `updated_at` (timestamp) and category look it was rendered
+# from, the base URL of its photo links (None when it has none), and the JSON.
+Rendering = tuple[float, str, str | None, bytes]
+# What a renderer gives for one report: id, exact (the kind of viewer), updated_at, look, links' base, JSON.
+Rendered = tuple[UUID, bool, datetime, str, str | None, bytes]
+Renderer = Callable[[Connection, Sequence[UUID]], Iterator[Rendered]]
+RENDER_BATCH = 1_000
+
 # Where a report is held, and the `updated_at` (as a timestamp) it was held at. Kept small on purpose: one per open
 # report; the cell key object is shared by every report in the cell.
 Spot = tuple[CellKey, float]
+
+
+_first, _second = itemgetter(0), itemgetter(1)
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -76,11 +87,22 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
 
 
 class OpenReportIndex:
-    def __init__(self, engine: Engine, *, max_rendered: int = 50_000, reload_seconds: float = 600.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        render: Renderer | None = None,
+        max_rendered: int = 50_000,
+        reload_seconds: float = 600.0,
+    ) -> None:
+        """`render`: renders reports ahead of lookups, as they load and change, up to `max_rendered`."""
         self._engine = engine
+        self._render = render
+        self._render_lock = threading.Lock()  # for `_rendered`, written by lookups and by the writer
+        self._warm = False
         self._cells: dict[CellKey, list[Entry]] = {}
         self._spots: dict[UUID, Spot] = {}
-        self._rendered: OrderedDict[tuple[UUID, bool, str], tuple[float, str, bytes]] = OrderedDict()
+        self._rendered: dict[tuple[UUID, bool], Rendering] = {}
         self._max_rendered = max_rendered
         self._reload_seconds = reload_seconds
         self._writer = threading.Lock()
@@ -121,6 +143,11 @@ class OpenReportIndex:
         return self._loaded_at is not None
 
     @property
+    def warm(self) -> bool:
+        """True once the reports loaded have been rendered ahead (up to `max_rendered`)."""
+        return self._warm
+
+    @property
     def behind(self) -> bool:
         """True when this process has written to reports since the model last caught up."""
         return self._writes != self._caught_up_to
@@ -153,7 +180,18 @@ class OpenReportIndex:
             self._loaded_at = time.monotonic()
         # What changed while the table was being read is read again now.
         self.catch_up(writes_seen=writes)
+        self._render_ahead(list(spots)[: self._max_rendered])
+        self._warm = True
         return len(spots)
+
+    def _render_ahead(self, report_ids: Sequence[UUID]) -> None:
+        if self._render is None or not report_ids:
+            return
+        for start in range(0, len(report_ids), RENDER_BATCH):
+            with self._engine.connect() as connection:
+                rendered = list(self._render(connection, report_ids[start : start + RENDER_BATCH]))
+            for report_id, exact, updated_at, look, base, body in rendered:
+                self.remember(report_id, exact=exact, look=look, base=base, updated_at=updated_at, body=body)
 
     def catch_up(self, *, writes_seen: int | None = None) -> int:
         """Apply the reports changed since the last pass (with `OVERLAP` of margin)."""
@@ -164,70 +202,84 @@ class OpenReportIndex:
                     rows = connection.execute(_CHANGED).all()
                 else:
                     rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
+            changed = []
             for report_id, category, status, lat, lon, updated_at in rows:
-                self._apply(report_id, category, status in _OPEN, lat, lon, updated_at)
+                if self._apply(report_id, category, status in _OPEN, lat, lon, updated_at):
+                    changed.append(report_id)
                 if self._high_water is None or updated_at > self._high_water:
                     self._high_water = updated_at
+            self._render_ahead([report_id for report_id in changed if report_id in self._spots])
             self._caught_up_to = max(self._caught_up_to, writes)
         return len(rows)
 
-    def _apply(self, report_id: UUID, category: str, is_open: bool, lat: float, lon: float, at: datetime) -> None:
+    def _apply(self, report_id: UUID, category: str, is_open: bool, lat: float, lon: float, at: datetime) -> bool:
+        """Hold the report where it now is, or let it go if closed; False if that was so already."""
         spot = self._spots.get(report_id)
         stamp = at.timestamp()
         if spot is not None:
             held_key, held_stamp = spot
             if is_open and held_stamp == stamp:
-                return  # already applied: the overlap reads rows again (a move always changes `updated_at`)
+                return False  # already applied: the overlap reads rows again (a move always changes `updated_at`)
             self._cells[held_key] = [e for e in self._cells.get(held_key, ()) if e[0] != report_id]
             del self._spots[report_id]
         if is_open:
             key = (category, *_cell(lat, lon))
             self._cells.setdefault(key, []).append((report_id, lat, lon))
             self._spots[report_id] = (key, stamp)
+        return True
 
     # -- answering ------------------------------------------------------------------------------------------------
 
     def nearest(self, category: str, lat: float, lon: float, radius_m: float, limit: int) -> list[tuple[UUID, float]]:
-        """Open reports of `category` within `radius_m` of the point, nearest first, with their distance."""
+        """Open reports of `category` within `radius_m` of the point, nearest first, with their distance.
+
+        Chosen as `reports.nearby_open_reports` chooses in SQL: the nearest `limit + 5` by flat-earth distance
+        (inside the circle with 1% to spare), then measured exactly, kept inside the radius, nearest first."""
         metres_per_lon = METRES_PER_DEGREE * math.cos(math.radians(lat))
         rows = math.ceil(radius_m / METRES_PER_DEGREE / CELL_DEGREES)
         cols = math.ceil(radius_m / metres_per_lon / CELL_DEGREES)
         centre_row, centre_col = _cell(lat, lon)
-        # The flat-earth figure only shortlists (with a margin); the exact distance decides.
         margin = (radius_m * 1.01) ** 2
         shortlist = []
         cells = self._cells
         for row in range(centre_row - rows, centre_row + rows + 1):
             for column in range(centre_col - cols, centre_col + cols + 1):
-                for report_id, report_lat, report_lon in cells.get((category, row, column), ()):
-                    dy = (report_lat - lat) * METRES_PER_DEGREE
-                    dx = (report_lon - lon) * metres_per_lon
-                    if dx * dx + dy * dy <= margin:
-                        shortlist.append((report_id, report_lat, report_lon))
+                for entry in cells.get((category, row, column), ()):
+                    dy = (entry[1] - lat) * METRES_PER_DEGREE
+                    dx = (entry[2] - lon) * metres_per_lon
+                    squared = dx * dx + dy * dy
+                    if squared <= margin:
+                        shortlist.append((squared, entry))
+        shortlist.sort(key=_first)
         found = []
-        for report_id, report_lat, report_lon in shortlist:
+        for _, (report_id, report_lat, report_lon) in shortlist[: limit + 5]:
             distance = haversine_m(lat, lon, report_lat, report_lon)
             if distance <= radius_m:
                 found.append((report_id, distance))
-        found.sort(key=lambda pair: pair[1])
+        found.sort(key=_second)
         return found[:limit]
 
     def rendered(self, report_id: UUID, *, exact: bool, base: str, look: str) -> bytes | None:
-        """The report's public JSON as last rendered, if still current. `look`: what of the category it shows."""
-        spot = self._spots.get(report_id)
-        held = self._rendered.get((report_id, exact, base))
-        if spot is None or held is None or held[0] != spot[1] or held[1] != look:
+        """The report's public JSON for this kind of viewer, if rendered from its current state. `look`: what of
+        its category it shows; `base`: where its photo links must point."""
+        held = self._rendered.get((report_id, exact))
+        if held is None or held[1] != look or (held[2] is not None and held[2] != base):
             return None
-        self._rendered.move_to_end((report_id, exact, base))
-        return held[2]
+        spot = self._spots.get(report_id)
+        return held[3] if spot is not None and held[0] == spot[1] else None
 
     def remember(
-        self, report_id: UUID, *, exact: bool, base: str, look: str, updated_at: datetime, body: bytes
+        self, report_id: UUID, *, exact: bool, look: str, base: str | None, updated_at: datetime, body: bytes
     ) -> None:
-        self._rendered[(report_id, exact, base)] = (updated_at.timestamp(), look, body)
-        self._rendered.move_to_end((report_id, exact, base))
-        while len(self._rendered) > self._max_rendered:
-            self._rendered.popitem(last=False)
+        """`base`: the base URL of the JSON's links, or None if it has none."""
+        # The oldest rendering goes first (a dict keeps its order): a report still asked about is rendered again
+        # then, which costs less than keeping the order of use on every lookup.
+        with self._render_lock:
+            rendered = self._rendered
+            rendered.pop((report_id, exact), None)
+            rendered[(report_id, exact)] = (updated_at.timestamp(), look, base, body)
+            while len(rendered) > self._max_rendered:
+                del rendered[next(iter(rendered))]
 
     def __len__(self) -> int:
         return len(self._spots)
@@ -250,13 +302,18 @@ class RunningIndex:
         self.index.close()
 
 
-def start_nearby_index(engine: Engine, settings: Settings, *, registry: CollectorRegistry) -> RunningIndex:
+def start_nearby_index(
+    engine: Engine, settings: Settings, *, render: Renderer, registry: CollectorRegistry
+) -> RunningIndex:
     """Build the model and keep it current on a thread of its own; lookups use the database until it has loaded."""
-    index = OpenReportIndex(engine, max_rendered=settings.nearby_rendered_max)
+    index = OpenReportIndex(engine, render=render, max_rendered=settings.nearby_rendered_max)
     index.listen()
     Gauge("nearby_model_ready", "1 once the nearby lookup answers from memory", registry=registry).set_function(
         lambda: float(index.ready)
     )
+    Gauge(
+        "nearby_model_warm", "1 once the reports loaded have been rendered ahead of lookups", registry=registry
+    ).set_function(lambda: float(index.warm))
     Gauge(
         "nearby_model_open_reports", "Open reports the nearby lookup holds in memory", registry=registry
     ).set_function(lambda: float(len(index)))

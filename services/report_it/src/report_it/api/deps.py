@@ -43,6 +43,11 @@ async def get_viewer(
 
 
 async def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
+    return public_base_url(request, settings)
+
+
+def public_base_url(request: Request, settings: Settings) -> str:
+    """Where links in answers point: the configured public URL, else the one the request came to."""
     return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
 
 

@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
-from pydantic import TypeAdapter
-from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from deal_shared.pagination import Page
 from deal_shared.report_it import (
-    OPEN_STATUSES,
-    NearbyReport,
     ReportCreated,
     ReportPrivate,
     ReportPublic,
-    ReportStatus,
 )
-from deal_shared.sessions import session_engine
 from report_it import duplicates, outbox, presenters, reports
-from report_it.api.deps import BaseUrlDep, BoroughDep, CategoriesDep, SettingsDep, StorageDep, ViewerDep
+from report_it.api.deps import (
+    BaseUrlDep,
+    BoroughDep,
+    CategoriesDep,
+    SettingsDep,
+    StorageDep,
+    ViewerDep,
+)
 from report_it.api.listing import ListQueryDep, encode_cursor
 from report_it.api.submission import PhotoUploadsDep, SubmissionDep
 from report_it.api.updates import timeline_of
 from report_it.config import Settings
 from report_it.db import SessionDep
-from report_it.errors import CategoryNotFound, ReportNotFound
+from report_it.errors import ReportNotFound
 from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once
-from report_it.models import Category, Report
-from report_it.nearby_index import OpenReportIndex, with_distances
+from report_it.models import Report
 from report_it.photos import CleanPhoto, clean_photo
 from report_it.report_photos import attach_photos
 from report_it.reports import NewReportRow
@@ -237,119 +235,6 @@ def _page(query, session, viewer: Viewer, settings: Settings, base: str) -> Page
         last = rows[-1]
         next_cursor = encode_cursor(last.updated_at if query.filters.updated_after else last.created_at, last.id)
     return Page[ReportPublic](items=items, next_cursor=next_cursor)
-
-
-@router.get(
-    "/nearby",
-    response_model=list[NearbyReport],
-    summary="Open reports of a category near a point: 'already reported, add your support?'",
-)
-async def nearby(
-    request: Request,
-    viewer: ViewerDep,
-    categories: CategoriesDep,
-    settings: SettingsDep,
-    base: BaseUrlDep,
-    category: Annotated[str, Query(description="Category code")],
-    lat: Annotated[float, Query(ge=-90, le=90)],
-    long: Annotated[float, Query(ge=-180, le=180)],
-    radius_m: Annotated[int | None, Query(ge=10, le=5000, description="Default: the category's radius")] = None,
-) -> Response:
-    chosen = categories.get(category)
-    if not viewer.can_see_category(chosen):
-        raise CategoryNotFound(f"There is no category with code {category!r}.", category=category)
-    radius = radius_m or chosen.nearby_radius_m
-    index: OpenReportIndex | None = getattr(request.app.state, "nearby_index", None)
-    # A reporter's tracking token shows their own report exactly: one lookup rendered for them alone, not from the
-    # model (which keeps one rendering of each report per kind of viewer).
-    if index is not None and index.ready and viewer.tracking_token is None:
-        body = await _nearby_from_memory(
-            index, session_engine(request), chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m
-        )
-    else:
-        # One hand-off to the thread pool for the whole lookup (the database calls block), serialised once.
-        body = await run_in_threadpool(
-            _nearby_json, session_engine(request), chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m
-        )
-    return Response(body, media_type="application/json")
-
-
-NEARBY_LIMIT = 20
-_NEARBY_LIST = TypeAdapter(list[NearbyReport])
-_PUBLIC_REPORT = TypeAdapter(ReportPublic)
-
-
-async def _nearby_from_memory(
-    index: OpenReportIndex,
-    engine: Engine,
-    category: Category,
-    viewer: Viewer,
-    lat: float,
-    lon: float,
-    radius_m: int,
-    base: str,
-    grid_m: int,
-) -> bytes:
-    # The model answers from memory; the database is read only to catch up with this process's own writes, and
-    # for reports it has not rendered yet.
-    if index.behind:
-        await run_in_threadpool(index.catch_up)
-    found = index.nearest(category.code, lat, lon, radius_m, NEARBY_LIMIT)
-    exact = viewer.sees_exact(category)
-    look = f"{category.name}\x1f{category.group}"
-    bodies = {report_id: index.rendered(report_id, exact=exact, base=base, look=look) for report_id, _ in found}
-    missing = [report_id for report_id, body in bodies.items() if body is None]
-    if missing:
-        fresh = await run_in_threadpool(_render_public, engine, category, viewer, missing, base, grid_m)
-        for report_id, (updated_at, body) in fresh.items():
-            index.remember(report_id, exact=exact, base=base, look=look, updated_at=updated_at, body=body)
-            bodies[report_id] = body
-    # A report closed by another process a moment ago may be gone from the database's answer: it is left out.
-    return with_distances((body, distance) for report_id, distance in found if (body := bodies[report_id]))
-
-
-def _render_public(
-    engine: Engine, category: Category, viewer: Viewer, report_ids: list[UUID], base: str, grid_m: int
-) -> dict[UUID, tuple[datetime, bytes]]:
-    with engine.connect() as connection:
-        rows = [row for row in reports.public_rows(connection, report_ids) if ReportStatus(row.status) in OPEN_STATUSES]
-        photos = reports.photo_rows_by_report(connection, rows)
-    return {
-        row.id: (
-            row.updated_at,
-            _PUBLIC_REPORT.dump_json(
-                _PUBLIC_REPORT.validate_python(
-                    presenters.public_fields(row, category, photos[row.id], viewer, base_url=base, grid_m=grid_m)
-                )
-            ),
-        )
-        for row in rows
-    }
-
-
-def _nearby_json(
-    engine: Engine,
-    category: Category,
-    viewer: Viewer,
-    lat: float,
-    lon: float,
-    radius_m: int,
-    base: str,
-    grid_m: int,
-) -> bytes:
-    with engine.connect() as connection:
-        found = reports.nearby_open_reports(
-            connection, category=category, lat=lat, lon=lon, radius_m=radius_m, limit=NEARBY_LIMIT
-        )
-        photos = reports.photo_rows_by_report(connection, [row for row, _ in found])
-    items = [
-        {
-            **presenters.public_fields(row, category, photos[row.id], viewer, base_url=base, grid_m=grid_m),
-            "distance_m": round(distance, 1),
-        }
-        for row, distance in found
-    ]
-    return _NEARBY_LIST.dump_json(_NEARBY_LIST.validate_python(items))
 
 
 @router.get("/{report_id}", response_model=ReportPrivate, summary="One report; full to its reporter and to staff")
