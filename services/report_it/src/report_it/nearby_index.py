@@ -9,7 +9,8 @@ How current it is:
   lookup catches up first, so a resident sees the report they just made (read-your-writes).
 - Other processes' writes (another replica, the command line): caught up by `refresh` every second or so, reading
   rows whose `updated_at` moved, with a margin of `OVERLAP` for transactions that committed after others stamped
-  later; the whole model is read again every `reload_seconds` in case a row changed without touching `updated_at`.
+  later. Every change a resident can see moves `updated_at`; a report deleted outright does not, so every
+  `reload_seconds` the open reports are counted and, if the count differs, the whole model is read again.
 
 Readers never lock: there is one writer at a time, which appends to a cell's list (atomic in Python) and removes by
 putting a new list in the cell's place, so a reader walks either the old list or the new one.
@@ -17,6 +18,7 @@ putting a new list in the cell's place, so a reader walks either the old list or
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import re
@@ -59,6 +61,7 @@ _ALL_OPEN = sa_select(Report.id, Report.category_code, Report.lat, Report.lon, R
 _CHANGED = sa_select(Report.id, Report.category_code, Report.status, Report.lat, Report.lon, Report.updated_at)
 _CHANGED_SINCE = _CHANGED.where(col(Report.updated_at) >= bindparam("since"))
 _LAST_CHANGE = sa_select(func.max(Report.updated_at))
+_COUNT_OPEN = sa_select(func.count()).select_from(Report).where(col(Report.status).in_(_OPEN_VALUES))
 
 _WROTE = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
 
@@ -153,10 +156,19 @@ class OpenReportIndex:
         return self._writes != self._caught_up_to
 
     def refresh(self) -> int:
-        """One pass of the background loop: load or reload everything when due, else catch up. Returns rows read."""
-        if self._loaded_at is None or time.monotonic() - self._loaded_at >= self._reload_seconds:
+        """One pass of the background loop: load when not loaded, else catch up; every `reload_seconds` the open
+        reports are counted, and everything is read again if the count differs (a report deleted outright leaves
+        no `updated_at` behind). Returns the rows read."""
+        if self._loaded_at is None:
             return self.load()
-        return self.catch_up()
+        read = self.catch_up()
+        if time.monotonic() - self._loaded_at >= self._reload_seconds:
+            with self._engine.connect() as connection:
+                counted = connection.execute(_COUNT_OPEN).scalar()
+            if counted != len(self._spots):
+                return self.load()
+            self._loaded_at = time.monotonic()
+        return read
 
     def load(self) -> int:
         """Read every open report's position afresh (built aside, then swapped in whole)."""
@@ -181,6 +193,9 @@ class OpenReportIndex:
         # What changed while the table was being read is read again now.
         self.catch_up(writes_seen=writes)
         self._render_ahead(list(spots)[: self._max_rendered])
+        # Millions of long-lived objects would otherwise be walked by every full garbage collection, pausing the
+        # whole process for seconds; frozen, only reference counting frees them (the model holds no cycles).
+        gc.freeze()
         self._warm = True
         return len(spots)
 
