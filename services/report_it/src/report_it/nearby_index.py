@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 # Cells of 0.0025 degrees: about 280 m north-south and 165 m east-west at Wigan's latitude, so the default 250 m
 # circle touches a handful of cells of a few dozen reports each.
 CELL_DEGREES = 0.0025
+# From this many open reports, the model is taken out of garbage collection once loaded (see `load`).
+FREEZE_FROM = 50_000
 # A row stamped before another that committed first is still read if it commits within this margin.
 OVERLAP = timedelta(seconds=10)
 
@@ -193,9 +195,11 @@ class OpenReportIndex:
         # What changed while the table was being read is read again now.
         self.catch_up(writes_seen=writes)
         self._render_ahead(list(spots)[: self._max_rendered])
-        # Millions of long-lived objects would otherwise be walked by every full garbage collection, pausing the
-        # whole process for seconds; frozen, only reference counting frees them (the model holds no cycles).
-        gc.freeze()
+        if len(spots) >= FREEZE_FROM:
+            # Millions of long-lived objects would otherwise be walked by every full garbage collection, pausing
+            # the whole process for seconds; frozen, only reference counting frees them (the model has no cycles).
+            # (Freezing takes every object of the process out of collection: not worth it for a small model.)
+            gc.freeze()
         self._warm = True
         return len(spots)
 
