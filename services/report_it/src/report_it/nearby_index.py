@@ -37,6 +37,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import col
 
 from deal_shared.background import DaemonLoop, repeat_until_stopped
+from deal_shared.db import utcnow
 from deal_shared.geo import METRES_PER_DEGREE, haversine_m
 from deal_shared.report_it import OPEN_STATUSES
 from report_it.config import Settings
@@ -60,9 +61,9 @@ _OPEN = frozenset(_OPEN_VALUES)
 _ALL_OPEN = sa_select(Report.id, Report.category_code, Report.lat, Report.lon, Report.updated_at).where(
     col(Report.status).in_(_OPEN_VALUES)
 )
-_CHANGED = sa_select(Report.id, Report.category_code, Report.status, Report.lat, Report.lon, Report.updated_at)
-_CHANGED_SINCE = _CHANGED.where(col(Report.updated_at) >= bindparam("since"))
-_LAST_CHANGE = sa_select(func.max(Report.updated_at))
+_CHANGED_SINCE = sa_select(
+    Report.id, Report.category_code, Report.status, Report.lat, Report.lon, Report.updated_at
+).where(col(Report.updated_at) >= bindparam("since"))
 _COUNT_OPEN = sa_select(func.count()).select_from(Report).where(col(Report.status).in_(_OPEN_VALUES))
 
 _WROTE = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
@@ -111,7 +112,7 @@ class OpenReportIndex:
         self._max_rendered = max_rendered
         self._reload_seconds = reload_seconds
         self._writer = threading.Lock()
-        self._high_water: datetime | None = None
+        self._high_water = utcnow()  # replaced by `load`
         self._loaded_at: float | None = None
         # Writes seen by this process, and how many of them the model had seen when it last caught up.
         self._writes = 0
@@ -178,9 +179,10 @@ class OpenReportIndex:
         cells: dict[CellKey, list[Entry]] = {}
         keys: dict[CellKey, CellKey] = {}
         spots: dict[UUID, Spot] = {}
+        # Taken first: whatever changes from here on is read again by the catch-up below. (Not the newest
+        # `updated_at` in the table: rows imported in bulk may share it, and every catch-up would read them all.)
+        high_water = utcnow()
         with self._engine.connect() as connection:
-            # Taken first: whatever changes from here on is read again by the catch-up below.
-            high_water = connection.execute(_LAST_CHANGE).scalar()
             rows = connection.execution_options(yield_per=10_000).execute(_ALL_OPEN)
             for report_id, category, lat, lon, updated_at in rows:
                 key = (category, *_cell(lat, lon))
@@ -217,15 +219,12 @@ class OpenReportIndex:
         writes = self._writes if writes_seen is None else writes_seen
         with self._writer:
             with self._engine.connect() as connection:
-                if self._high_water is None:  # no report at all when loaded: every one there is now is new
-                    rows = connection.execute(_CHANGED).all()
-                else:
-                    rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
+                rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
             changed = []
             for report_id, category, status, lat, lon, updated_at in rows:
                 if self._apply(report_id, category, status in _OPEN, lat, lon, updated_at):
                     changed.append(report_id)
-                if self._high_water is None or updated_at > self._high_water:
+                if updated_at > self._high_water:
                     self._high_water = updated_at
             self._render_ahead([report_id for report_id in changed if report_id in self._spots])
             self._caught_up_to = max(self._caught_up_to, writes)
