@@ -16,6 +16,7 @@ from report_it.api import (
     categories,
     exports,
     feed,
+    intake,
     nearby,
     outbox,
     photos,
@@ -82,7 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Open311 answers in its own error format and cleans its own parameters.
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness, url_text_skip=("/open311/",))
-    app.include_router(nearby.router)  # first: the busiest read, and routes are matched in order
+    # First the busiest write and read: routes are matched in order.
+    app.include_router(intake.router)
+    app.include_router(nearby.router)
     app.include_router(categories.router)
     # Fixed paths (/v1/reports/clusters, ...) before /v1/reports/{report_id}.
     app.include_router(work.router)
