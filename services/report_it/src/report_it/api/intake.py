@@ -9,15 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from deal_shared.geo import Borough
 from deal_shared.report_it import ReportCreated
+from deal_shared.sessions import session_engine
 from report_it import outbox, presenters, reports
 from report_it.api.deps import ViewerDep, public_base_url
-from report_it.api.submission import SubmissionDep, clean_uploads
+from report_it.api.submission import Submission, SubmissionDep, clean_uploads
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
-from report_it.db import SessionDep
 from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once
 from report_it.models import Report
 from report_it.report_photos import attach_photos
@@ -62,12 +63,19 @@ _CREATE_BODY = {
 def create_report(
     request: Request,
     submission: SubmissionDep,
-    session: SessionDep,
     viewer: ViewerDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    # The busiest write of the service: the app's parts are taken from its state rather than as dependencies,
-    # each of which costs a resolution on every request.
+    # The busiest write of the service. It runs in a worker thread, where it opens and closes its own session (an
+    # uncommitted one rolls back on the way out, as the session dependency's would), and takes the app's parts
+    # from its state: as dependencies, each would cost a resolution, the session a generator's, on every request.
+    with Session(session_engine(request), expire_on_commit=False) as session:
+        return _create(request, session, submission, viewer, idempotency_key)
+
+
+def _create(
+    request: Request, session: Session, submission: Submission, viewer: Viewer, idempotency_key: str | None
+) -> Response:
     state = request.app.state
     settings: Settings = state.settings
     categories: CategoryCache = state.categories
