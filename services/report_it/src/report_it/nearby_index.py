@@ -116,6 +116,7 @@ class OpenReportIndex:
         self._loaded_at: float | None = None
         # Writes seen by this process, and how many of them the model had seen when it last caught up.
         self._writes = 0
+        self._count_lock = threading.Lock()
         self._caught_up_to = 0
         self._listening = False
 
@@ -142,7 +143,8 @@ class OpenReportIndex:
 
     def _note_checkin(self, _dbapi_connection: Any, record: Any) -> None:
         if record is not None and record.info.pop(_WROTE, False):
-            self._writes += 1
+            with self._count_lock:  # connections come back on many threads; no increment may be lost
+                self._writes += 1
 
     @property
     def ready(self) -> bool:

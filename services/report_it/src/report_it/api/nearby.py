@@ -7,6 +7,7 @@ database. Its router is mounted ahead of the others: routes are matched in order
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
@@ -51,19 +52,29 @@ async def nearby(
     if not viewer.can_see_category(chosen):
         raise CategoryNotFound(f"There is no category with code {category!r}.", category=category)
     radius = radius_m or chosen.nearby_radius_m
-    index: OpenReportIndex | None = getattr(request.app.state, "nearby_index", None)
+    ask = NearbyAsk(chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m)
+    index: OpenReportIndex | None = state.nearby_index
     # A reporter's tracking token shows their own report exactly: one lookup rendered for them alone, not from the
     # model (which keeps one rendering of each report per kind of viewer).
     if index is not None and index.ready and viewer.tracking_token is None:
-        body = await _nearby_from_memory(
-            index, session_engine(request), chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m
-        )
+        body = await _nearby_from_memory(index, session_engine(request), ask)
     else:
         # One hand-off to the thread pool for the whole lookup (the database calls block), serialised once.
-        body = await run_in_threadpool(
-            _nearby_json, session_engine(request), chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m
-        )
+        body = await run_in_threadpool(_nearby_json, session_engine(request), ask)
     return Response(body, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class NearbyAsk:
+    """One lookup: open reports of `category` within `radius_m` of the point, as `viewer` may see them."""
+
+    category: Category
+    viewer: Viewer
+    lat: float
+    lon: float
+    radius_m: int
+    base: str  # where photo links point
+    grid_m: int  # sensitive reports' public positions snap to this grid
 
 
 NEARBY_LIMIT = 20
@@ -71,28 +82,18 @@ _NEARBY_LIST = TypeAdapter(list[NearbyReport])
 _PUBLIC_REPORT = TypeAdapter(ReportPublic)
 
 
-async def _nearby_from_memory(
-    index: OpenReportIndex,
-    engine: Engine,
-    category: Category,
-    viewer: Viewer,
-    lat: float,
-    lon: float,
-    radius_m: int,
-    base: str,
-    grid_m: int,
-) -> bytes:
+async def _nearby_from_memory(index: OpenReportIndex, engine: Engine, ask: NearbyAsk) -> bytes:
     # The model answers from memory; the database is read only to catch up with this process's own writes, and
     # for reports not rendered yet for this kind of viewer.
     if index.behind:
         await run_in_threadpool(index.catch_up)
-    found = index.nearest(category.code, lat, lon, radius_m, NEARBY_LIMIT)
-    exact = viewer.sees_exact(category)
-    look = look_of(category)
-    bodies = {report_id: index.rendered(report_id, exact=exact, base=base, look=look) for report_id, _ in found}
+    found = index.nearest(ask.category.code, ask.lat, ask.lon, ask.radius_m, NEARBY_LIMIT)
+    exact = ask.viewer.sees_exact(ask.category)
+    look = look_of(ask.category)
+    bodies = {report_id: index.rendered(report_id, exact=exact, base=ask.base, look=look) for report_id, _ in found}
     missing = [report_id for report_id, body in bodies.items() if body is None]
     if missing:
-        fresh = await run_in_threadpool(_render_missing, engine, category, viewer, missing, base, grid_m)
+        fresh = await run_in_threadpool(_render_missing, engine, ask, missing)
         for report_id, exact, updated_at, look, links_base, body in fresh:
             index.remember(report_id, exact=exact, look=look, base=links_base, updated_at=updated_at, body=body)
             bodies[report_id] = body
@@ -105,11 +106,11 @@ def look_of(category: Category) -> str:
     return f"{category.name}\x1f{category.group}"
 
 
-def _render_missing(
-    engine: Engine, category: Category, viewer: Viewer, report_ids: list[UUID], base: str, grid_m: int
-) -> list[Rendered]:
+def _render_missing(engine: Engine, ask: NearbyAsk, report_ids: list[UUID]) -> list[Rendered]:
     with engine.connect() as connection:
-        return list(render_open_reports(connection, report_ids, lambda _code: category, viewer, base, grid_m))
+        return list(
+            render_open_reports(connection, report_ids, lambda _code: ask.category, ask.viewer, ask.base, ask.grid_m)
+        )
 
 
 def render_open_reports(
@@ -153,24 +154,17 @@ def public_renderer(categories: CategoryCache, settings: Settings) -> Renderer:
     return render
 
 
-def _nearby_json(
-    engine: Engine,
-    category: Category,
-    viewer: Viewer,
-    lat: float,
-    lon: float,
-    radius_m: int,
-    base: str,
-    grid_m: int,
-) -> bytes:
+def _nearby_json(engine: Engine, ask: NearbyAsk) -> bytes:
     with engine.connect() as connection:
         found = reports.nearby_open_reports(
-            connection, category=category, lat=lat, lon=lon, radius_m=radius_m, limit=NEARBY_LIMIT
+            connection, category=ask.category, lat=ask.lat, lon=ask.lon, radius_m=ask.radius_m, limit=NEARBY_LIMIT
         )
         photos = reports.photo_rows_by_report(connection, [row for row, _ in found])
     items = [
         {
-            **presenters.public_fields(row, category, photos[row.id], viewer, base_url=base, grid_m=grid_m),
+            **presenters.public_fields(
+                row, ask.category, photos[row.id], ask.viewer, base_url=ask.base, grid_m=ask.grid_m
+            ),
             "distance_m": round(distance, 1),
         }
         for row, distance in found
