@@ -175,8 +175,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     admin, cluster = find_server()
-    name = f"deal_bench_{uuid.uuid4().hex[:8]}"
-    db_url = create_database(admin, name)
+    database = f"deal_bench_{uuid.uuid4().hex[:8]}"
+    db_url = create_database(admin, database)
     try:
         env = {
             "REPORT_IT_DATABASE_URL": db_url,
@@ -235,7 +235,7 @@ def main() -> None:
         if args.nearby_reports:
             bench_nearby_in_process(db_url, args.nearby_reports)
     finally:
-        drop_database(admin, name)
+        drop_database(admin, database)
         if cluster:
             cluster.stop()
 
