@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from deal_shared.auth import OptionalPrincipal
+from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
@@ -34,12 +34,14 @@ async def get_storage(request: Request) -> PhotoStorage:
 
 
 async def get_viewer(
-    principal: OptionalPrincipal,
+    request: Request,
     tracking_token: Annotated[
         str | None, Header(alias="X-Tracking-Token", description="The reporter's secret from creation")
     ] = None,
 ) -> Viewer:
-    return Viewer(principal=principal, tracking_token=tracking_token)
+    # The caller's token is read here rather than through a dependency of its own: nearly every request asks who
+    # is calling, and each dependency costs a resolution.
+    return Viewer(principal=await optional_principal(request), tracking_token=tracking_token)
 
 
 async def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
