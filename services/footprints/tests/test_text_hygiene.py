@@ -8,6 +8,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.support.text_hygiene import assert_refused, awkward_strings
+
 from .conftest import WIGAN_CENTRAL
 from .test_cases import upsert_body
 
@@ -28,16 +30,6 @@ def manager(token_for) -> dict[str, str]:
 @pytest.fixture()
 def service(token_for) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for('service', sub='service:report_it')}"}
-
-
-def assert_refused(response: httpx.Response, field: str, *, reason: str = "control character") -> None:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == "ValidationFailed"
-    reasons = {e["field"]: e["reason"] for e in problem["errors"]}
-    assert field in reasons, problem
-    assert reason in reasons[field], problem
 
 
 def test_control_characters_in_staff_input_are_refused_by_field(
@@ -120,21 +112,7 @@ def test_out_of_range_values_are_refused_not_failed(api: httpx.Client, manager, 
     )
 
 
-AWKWARD = [
-    "\x00",
-    "a\x00b",
-    "\x1f\x7f",
-    "²",
-    "٣",
-    "\u202e",
-    "\ufeff",
-    "\uffff",
-    "x" * 70_000,
-    "🦆" * 5000,
-    "'; DROP TABLE case_record; --",
-    "%00",
-    "\\u0000",
-]
+AWKWARD = awkward_strings("case_record")
 
 
 def _writes(text: str, *, team: str, worker: str, case: str) -> list[tuple[str, str, str, dict]]:

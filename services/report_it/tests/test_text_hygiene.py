@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.report_it.tests.test_lifecycle import new_report
+from tests.support.text_hygiene import assert_refused, awkward_strings
 
 WIGAN = {"lat": 53.545, "long": -2.632}
 # Each field a client may fill in on a report, and where it goes in the body.
@@ -35,16 +36,6 @@ def fly_tip(**overrides) -> dict:
     }
     body.update(overrides)
     return body
-
-
-def assert_refused(response: httpx.Response, field: str, *, reason: str = "control character") -> None:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == "ValidationFailed"
-    reasons = {e["field"]: e["reason"] for e in problem["errors"]}
-    assert field in reasons, problem
-    assert reason in reasons[field], problem
 
 
 @pytest.mark.parametrize(("field", "change"), REPORT_FIELDS)
@@ -102,21 +93,7 @@ def test_update_texts_with_control_characters_are_refused(api: httpx.Client, sta
     assert after["status"] == "submitted" and after["support_count"] == 0 and after["timeline"] == []
 
 
-AWKWARD = [
-    "\x00",
-    "a\x00b",
-    "\x1f\x7f",
-    "²",
-    "٣",
-    "\u202e",
-    "\ufeff",
-    "\uffff",
-    "x" * 70_000,
-    "🦆" * 5000,
-    "'; DROP TABLE report; --",
-    "%00",
-    "\\u0000",
-]
+AWKWARD = awkward_strings("report")
 
 
 def _bodies(text: str) -> list[tuple[str, str, dict]]:

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import httpx
+from tests.support.text_hygiene import assert_refused, awkward_strings
 
 WIGAN = {"lat": 53.5455, "long": -2.632}
-
-
-def assert_refused(response: httpx.Response, field: str, *, reason: str = "control character") -> None:
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["code"] == "ValidationFailed"
-    reasons = {e["field"]: e["reason"] for e in problem["errors"]}
-    assert field in reasons, problem
-    assert reason in reasons[field], problem
 
 
 def profile(**fields) -> dict:
@@ -136,21 +126,7 @@ def test_out_of_range_dates_and_numbers_are_refused_not_failed(vol) -> None:
         assert_refused(nan, "body.contracted_weekly_hours", reason="")
 
 
-AWKWARD = [
-    "\x00",
-    "a\x00b",
-    "\x1f\x7f",
-    "²",
-    "٣",
-    "\u202e",
-    "\ufeff",
-    "\uffff",
-    "x" * 70_000,
-    "🦆" * 5000,
-    "'; DROP TABLE booking; --",
-    "%00",
-    "\\u0000",
-]
+AWKWARD = awkward_strings("booking")
 
 
 def _writes(text: str, *, org: str, opportunity: str, flexible: str, booking: str) -> list[tuple[str, str, str, dict]]:
