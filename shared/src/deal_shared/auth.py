@@ -197,7 +197,6 @@ def require_roles(*roles: Role):
     return dependency
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 StaffPrincipal = Annotated[
     Principal,
     Depends(require_roles(Role.staff, Role.team_leader, Role.manager, Role.admin, Role.safeguarding)),

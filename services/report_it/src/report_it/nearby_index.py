@@ -24,7 +24,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import itemgetter
@@ -39,9 +39,9 @@ from sqlmodel import col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.geo import METRES_PER_DEGREE, haversine_m
-from deal_shared.report_it import OPEN_STATUSES
 from report_it.config import Settings
 from report_it.models import Report
+from report_it.reports import OPEN_STATUS_VALUES
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +56,13 @@ OVERLAP = timedelta(seconds=10)
 # A write to the report or photo table (including inside a WITH ... INSERT), in the SQL SQLAlchemy emits.
 _WRITES_TO_REPORTS = re.compile(r"\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+\"?(?:report|photo)\b\"?", re.IGNORECASE)
 
-_OPEN_VALUES = [status.value for status in OPEN_STATUSES]
-_OPEN = frozenset(_OPEN_VALUES)
 _ALL_OPEN = sa_select(Report.id, Report.category_code, Report.lat, Report.lon, Report.updated_at).where(
-    col(Report.status).in_(_OPEN_VALUES)
+    col(Report.status).in_(OPEN_STATUS_VALUES)
 )
 _CHANGED_SINCE = sa_select(
     Report.id, Report.category_code, Report.status, Report.lat, Report.lon, Report.updated_at
 ).where(col(Report.updated_at) >= bindparam("since"))
-_COUNT_OPEN = sa_select(func.count()).select_from(Report).where(col(Report.status).in_(_OPEN_VALUES))
+_COUNT_OPEN = sa_select(func.count()).select_from(Report).where(col(Report.status).in_(OPEN_STATUS_VALUES))
 
 _WROTE = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
 
@@ -224,7 +222,7 @@ class OpenReportIndex:
                 rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
             changed = []
             for report_id, category, status, lat, lon, updated_at in rows:
-                if self._apply(report_id, category, status in _OPEN, lat, lon, updated_at):
+                if self._apply(report_id, category, status in OPEN_STATUS_VALUES, lat, lon, updated_at):
                     changed.append(report_id)
                 if updated_at > self._high_water:
                     self._high_water = updated_at
@@ -303,13 +301,6 @@ class OpenReportIndex:
 
     def __len__(self) -> int:
         return len(self._spots)
-
-
-def with_distances(bodies: Iterable[tuple[bytes, float]]) -> bytes:
-    """A JSON list of rendered public reports, each with `distance_m` added last (as `NearbyReport` has it)."""
-    return (
-        b"[" + b",".join(body[:-1] + b',"distance_m":' + repr(round(d, 1)).encode() + b"}" for body, d in bodies) + b"]"
-    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from report_it.visibility import Viewer, hash_token
 
 # Crockford's base32 without I, L, O, U: references are read aloud over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
+OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _REPORT_COLUMNS = tuple(Report.__table__.columns)
 # One INSERT of a whole report row (its values named report_<column>, see `report_params`); on its own, or as the CTE
 # of a statement that writes the report and its idempotency record together.
@@ -325,7 +325,7 @@ _NEARBY_QUERY = (
     sa_select(*_NEARBY_COLUMNS)
     .where(
         col(Report.category_code) == bindparam("category"),
-        col(Report.status).in_(_OPEN_STATUS_VALUES),
+        col(Report.status).in_(OPEN_STATUS_VALUES),
         col(Report.lat).between(bindparam("min_lat"), bindparam("max_lat")),
         col(Report.lon).between(bindparam("min_lon"), bindparam("max_lon")),
         bindparam("max_squared") >= _SQUARED_DISTANCE,

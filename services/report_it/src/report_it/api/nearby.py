@@ -6,7 +6,7 @@ database. Its router is mounted ahead of the others: routes are matched in order
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
-from deal_shared.report_it import OPEN_STATUSES, NearbyReport, ReportPublic, ReportStatus
+from deal_shared.report_it import NearbyReport, ReportPublic
 from deal_shared.sessions import session_engine
 from report_it import presenters, reports
 from report_it.api.deps import ViewerDep, public_base_url
@@ -24,7 +24,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.errors import CategoryNotFound
 from report_it.models import Category
-from report_it.nearby_index import OpenReportIndex, Rendered, Renderer, with_distances
+from report_it.nearby_index import OpenReportIndex, Rendered, Renderer
 from report_it.visibility import Viewer
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -101,6 +101,13 @@ async def _nearby_from_memory(index: OpenReportIndex, engine: Engine, ask: Nearb
     return with_distances((body, distance) for report_id, distance in found if (body := bodies[report_id]))
 
 
+def with_distances(bodies: Iterable[tuple[bytes, float]]) -> bytes:
+    """A JSON list of rendered public reports, each with `distance_m` added last (as `NearbyReport` has it)."""
+    return (
+        b"[" + b",".join(body[:-1] + b',"distance_m":' + repr(round(d, 1)).encode() + b"}" for body, d in bodies) + b"]"
+    )
+
+
 def look_of(category: Category) -> str:
     """What a rendered report shows of its category besides the code: renamed, its renderings are redone."""
     return f"{category.name}\x1f{category.group}"
@@ -123,7 +130,7 @@ def render_open_reports(
 ) -> Iterator[Rendered]:
     """These reports' public JSON as `viewer` sees it, for those still open. With `base` None (no public base URL
     is configured, so links depend on the request), reports with photos are left for lookups to render."""
-    rows = [row for row in reports.public_rows(connection, report_ids) if ReportStatus(row.status) in OPEN_STATUSES]
+    rows = [row for row in reports.public_rows(connection, report_ids) if row.status in reports.OPEN_STATUS_VALUES]
     if base is None:
         rows = [row for row in rows if not row.photo_count]
     photos = reports.photo_rows_by_report(connection, rows)
