@@ -2,7 +2,8 @@
 
 "Already reported nearby?" is asked before every report the app makes, so it is answered without a database round
 trip: positions sit in a grid of cells per category, and each report's public JSON is kept once rendered (up to
-`max_rendered`, oldest first out). Only reports not yet rendered are read from the database.
+`max_rendered`, oldest first out): those loaded at start are rendered ahead, changed ones when next asked about.
+Only reports not yet rendered are read from the database.
 
 How current it is:
 - This process's own writes: any statement that writes to `report` or `photo` marks the model behind, and the next
@@ -64,7 +65,7 @@ _CHANGED_SINCE = sa_select(
 ).where(col(Report.updated_at) >= bindparam("since"))
 _COUNT_OPEN = sa_select(func.count()).select_from(Report).where(col(Report.status).in_(OPEN_STATUS_VALUES))
 
-_WROTE = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
+WROTE_REPORTS = "nearby_index.wrote"  # set on a connection's info while it holds an uncounted write
 
 Entry = tuple[UUID, float, float]  # id, lat, lon
 CellKey = tuple[str, int, int]  # category, row, column
@@ -137,10 +138,10 @@ class OpenReportIndex:
 
     def _note_statement(self, connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if not statement.startswith("SELECT") and _WRITES_TO_REPORTS.search(statement):
-            connection.info[_WROTE] = True
+            connection.info[WROTE_REPORTS] = True
 
     def _note_checkin(self, _dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(_WROTE, False):
+        if record is not None and record.info.pop(WROTE_REPORTS, False):
             with self._count_lock:  # connections come back on many threads; no increment may be lost
                 self._writes += 1
 
@@ -220,31 +221,29 @@ class OpenReportIndex:
         with self._writer:
             with self._engine.connect() as connection:
                 rows = connection.execute(_CHANGED_SINCE, {"since": self._high_water - OVERLAP}).all()
-            changed = []
+            # A changed report's rendering no longer matches its stamp: it is rendered again when next asked about
+            # (rendering every change ahead would cost most at the busiest times, for reports few may ask about).
             for report_id, category, status, lat, lon, updated_at in rows:
-                if self._apply(report_id, category, status in OPEN_STATUS_VALUES, lat, lon, updated_at):
-                    changed.append(report_id)
+                self._apply(report_id, category, status in OPEN_STATUS_VALUES, lat, lon, updated_at)
                 if updated_at > self._high_water:
                     self._high_water = updated_at
-            self._render_ahead([report_id for report_id in changed if report_id in self._spots])
             self._caught_up_to = max(self._caught_up_to, writes)
         return len(rows)
 
-    def _apply(self, report_id: UUID, category: str, is_open: bool, lat: float, lon: float, at: datetime) -> bool:
-        """Hold the report where it now is, or let it go if closed; False if that was so already."""
+    def _apply(self, report_id: UUID, category: str, is_open: bool, lat: float, lon: float, at: datetime) -> None:
+        """Hold the report where it now is, or let it go if closed."""
         spot = self._spots.get(report_id)
         stamp = at.timestamp()
         if spot is not None:
             held_key, held_stamp = spot
             if is_open and held_stamp == stamp:
-                return False  # already applied: the overlap reads rows again (a move always changes `updated_at`)
+                return  # already applied: the overlap reads rows again (a move always changes `updated_at`)
             self._cells[held_key] = [e for e in self._cells.get(held_key, ()) if e[0] != report_id]
             del self._spots[report_id]
         if is_open:
             key = (category, *_cell(lat, lon))
             self._cells.setdefault(key, []).append((report_id, lat, lon))
             self._spots[report_id] = (key, stamp)
-        return True
 
     # -- answering ------------------------------------------------------------------------------------------------
 

@@ -5,9 +5,11 @@ They are async because they do no I/O: a plain `def` dependency costs a thread-p
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.datastructures import URL
 
 from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
@@ -50,7 +52,30 @@ async def base_url(request: Request, settings: Annotated[Settings, Depends(get_s
 
 def public_base_url(request: Request, settings: Settings) -> str:
     """Where links in answers point: the configured public URL, else the one the request came to."""
-    return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    server = scope.get("server")
+    return _base_url_of(scope["scheme"], tuple(server) if server else None, host, root)
+
+
+@lru_cache(maxsize=64)
+def _base_url_of(scheme: str, server: tuple[str, int | None] | None, host: bytes, root_path: str) -> str:
+    # What Starlette's `request.base_url` gives, from the only parts of the request it reads. Building that URL
+    # costs more than the rest of a report's links; the few distinct hosts a service is reached by are kept (the
+    # Host header is the client's to choose, hence a bounded cache).
+    scope = {
+        "type": "http",
+        "scheme": scheme,
+        "server": server,
+        "path": root_path if root_path.endswith("/") else root_path + "/",
+        "root_path": root_path,
+        "query_string": b"",
+        "headers": [(b"host", host)] if host else [],
+    }
+    return str(URL(scope=scope)).rstrip("/")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -10,15 +10,18 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
+from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
 from deal_shared.report_it import ReportCreated
 from deal_shared.sessions import session_engine
 from report_it import outbox, presenters, reports
-from report_it.api.deps import ViewerDep, public_base_url
-from report_it.api.submission import Submission, SubmissionDep, clean_uploads
+from report_it.api.deps import public_base_url
+from report_it.api.submission import Submission, clean_uploads, read_submission
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
+from report_it.direct_insert import DirectInsert
 from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once
 from report_it.models import Report
 from report_it.report_photos import attach_photos
@@ -60,15 +63,22 @@ _CREATE_BODY = {
     openapi_extra=_CREATE_BODY,
     responses={201: {"headers": {"Location": {"schema": {"type": "string"}}}}},
 )
-def create_report(
+async def create_report(
     request: Request,
-    submission: SubmissionDep,
-    viewer: ViewerDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
-    # The busiest write of the service. It runs in a worker thread, where it opens and closes its own session (an
-    # uncommitted one rolls back on the way out, as the session dependency's would), and takes the app's parts
-    # from its state: as dependencies, each would cost a resolution, the session a generator's, on every request.
+    # The busiest write of the service. The body and the caller are read here rather than as dependencies (each
+    # costs a resolution on every request); the work runs in one worker thread, which opens and closes its own
+    # session (an uncommitted one rolls back on the way out, as the session dependency's would) and takes the
+    # app's parts from its state.
+    submission = await read_submission(request)
+    viewer = Viewer(principal=await optional_principal(request))
+    return await run_in_threadpool(_create_in_own_session, request, submission, viewer, idempotency_key)
+
+
+def _create_in_own_session(
+    request: Request, submission: Submission, viewer: Viewer, idempotency_key: str | None
+) -> Response:
     with Session(session_engine(request), expire_on_commit=False) as session:
         return _create(request, session, submission, viewer, idempotency_key)
 
@@ -112,26 +122,29 @@ def _create(
         )
         return ReportCreated(**fields, tracking_token=token)
 
-    if not (cleaned or queued) and (key is None or session.get_bind().dialect.name == "postgresql"):
-        # The report row (with its key's record) is the only write: one statement, atomic and durable by itself,
-        # so it runs without BEGIN and COMMIT, in one round trip instead of three (five with a key). Nothing else
-        # in the request needs the row as an ORM object.
+    if not (cleaned or queued) and key is None:
+        # The report row is the only write: one INSERT, atomic and durable by itself, run straight on a pooled
+        # connection without BEGIN and COMMIT (see `direct_insert`). Nothing else needs the row as an ORM object.
         answer = created(row, [])
-        if key is None:
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            reports.insert_report(session, row)
-        else:
-            replay = store_once(
-                session,
-                write=reports.REPORT_INSERT_CTE,
-                params=reports.report_params(row),
-                key=key,
-                request_hash=fingerprint,
-                status_code=201,
-                body=answer.model_dump(mode="json"),
-            )
-            if replay is not None:
-                return _replayed(replay)
+        report_insert: DirectInsert = state.report_insert
+        report_insert.run(row)
+        return _created_response(answer)
+
+    if not (cleaned or queued) and session.get_bind().dialect.name == "postgresql":
+        # The report row and its key's record are the only writes: one statement (the INSERT as a CTE), so it runs
+        # without BEGIN and COMMIT, in one round trip instead of five.
+        answer = created(row, [])
+        replay = store_once(
+            session,
+            write=reports.REPORT_INSERT_CTE,
+            params=reports.report_params(row),
+            key=key,
+            request_hash=fingerprint,
+            status_code=201,
+            body=answer.model_dump(mode="json"),
+        )
+        if replay is not None:
+            return _replayed(replay)
         # Ends the session's transaction here, in the worker thread (with autocommit, no round trip): left to the
         # session dependency, it would cost another hand-off to the thread pool.
         session.commit()
