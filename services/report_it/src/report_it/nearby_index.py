@@ -6,8 +6,9 @@ trip: positions sit in a grid of cells per category, and each report's public JS
 Only reports not yet rendered are read from the database.
 
 How current it is:
-- This process's own writes: any statement that writes to `report` or `photo` marks the model behind, and the next
-  lookup catches up first, so a resident sees the report they just made (read-your-writes).
+- This process's own writes: any statement that writes to `report` or `photo` marks the model behind (as does
+  intake's direct INSERT, which marks its connection with `WROTE_REPORTS`), and the next lookup catches up first,
+  so a resident sees the report they just made (read-your-writes).
 - Other processes' writes (another replica, the command line): caught up by `refresh` every second or so, reading
   rows whose `updated_at` moved, with a margin of `OVERLAP` for transactions that committed after others stamped
   later. Every change a resident can see moves `updated_at`; a report deleted outright does not, so every
