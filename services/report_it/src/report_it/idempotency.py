@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, insert
@@ -19,6 +18,7 @@ from sqlalchemy.sql.expression import CTE, Insert
 from sqlmodel import Session
 
 from deal_shared.db import utcnow
+from report_it.direct_write import DirectWrite
 from report_it.errors import IdempotencyKeyInvalid, IdempotencyKeyReused
 from report_it.models import IdempotencyRecord
 
@@ -84,9 +84,8 @@ def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def _record_insert(write: CTE) -> Insert:
-    """Built once per `write`: the same statement object reuses its compiled form."""
+def with_record(write: CTE) -> Insert:
+    """One statement that runs `write` (an INSERT ... RETURNING as a CTE) and inserts the key's record."""
     table = IdempotencyRecord.__table__
     return (
         insert(table)
@@ -98,20 +97,19 @@ def _record_insert(write: CTE) -> Insert:
 def store_once(
     session: Session,
     *,
-    write: CTE,
+    write: DirectWrite,
     params: dict[str, Any],
     key: str,
     request_hash: str,
     status_code: int,
     body: dict[str, Any],
 ) -> Replay | None:
-    """PostgreSQL: run `write` (an INSERT ... RETURNING as a CTE) and record the key's answer in one statement.
+    """PostgreSQL: run `write` (a `with_record` statement) with `params`, recording the key's answer with the write.
 
     One statement is atomic by itself, so it runs without BEGIN and COMMIT: one round trip where claim, write,
     remember and commit take five. A retry, or a duplicate racing this one, fails on the key and gets the stored
-    answer instead; only the statement that wrote the record wrote anything.
+    answer (read through `session`) instead; only the statement that wrote the record wrote anything.
     """
-    statement = _record_insert(write)
     record = {
         "idempotency_key": key,
         "idempotency_request_hash": request_hash,
@@ -119,9 +117,8 @@ def store_once(
         "idempotency_response_body": body,
         "idempotency_created_at": utcnow(),
     }
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
-        connection.execute(statement, {**params, **record})
+        write.run({**params, **record})
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != UNIQUE_VIOLATION:
             raise

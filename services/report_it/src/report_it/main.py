@@ -31,9 +31,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI
 from report_it.delivery import BackgroundDeliverer
-from report_it.direct_insert import DirectInsert
-from report_it.models import Report
-from report_it.nearby_index import WROTE_REPORTS, start_nearby_index
+from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
@@ -49,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
         app.state.engine = engine
-        app.state.report_insert = DirectInsert(Report.__table__, engine, mark=WROTE_REPORTS)
+        app.state.intake_writes = intake.intake_writes(engine)
         app.state.categories = CategoryCache(engine)
         app.state.borough = load_borough(chosen.borough_geojson_path)
         app.state.storage = build_storage(chosen)

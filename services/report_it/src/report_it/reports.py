@@ -39,10 +39,10 @@ OPEN_STATUS_VALUES = [s.value for s in OPEN_STATUSES]
 _REPORT_COLUMNS = tuple(Report.__table__.columns)
 # One INSERT of a whole report row (its values named report_<column>, see `report_params`); on its own, or as the CTE
 # of a statement that writes the report and its idempotency record together.
-_INSERT_REPORT = insert(Report.__table__).values(
+INSERT_REPORT = insert(Report.__table__).values(
     {column: bindparam(f"report_{column.key}", type_=column.type) for column in _REPORT_COLUMNS}
 )
-REPORT_INSERT_CTE = _INSERT_REPORT.returning(Report.__table__.c.id).cte("new_report")
+REPORT_INSERT_CTE = INSERT_REPORT.returning(Report.__table__.c.id).cte("new_report")
 
 
 def new_reference() -> str:
@@ -185,7 +185,7 @@ def adopt_stored_report(session: Session, report: Report) -> None:
 
 def insert_report(session: Session, report: Report | NewReportRow) -> None:
     """The report's INSERT alone; the session is not told of the row (see `store_report` for that)."""
-    session.execute(_INSERT_REPORT, report_params(report))
+    session.execute(INSERT_REPORT, report_params(report))
 
 
 def store_report(session: Session, report: Report) -> None:

@@ -5,10 +5,12 @@ Its router is mounted ahead of the others (routes are matched in order): this is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -21,15 +23,34 @@ from report_it.api.deps import public_base_url
 from report_it.api.submission import Submission, clean_uploads, read_submission
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
-from report_it.direct_insert import DirectInsert
-from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once
+from report_it.direct_write import DirectWrite
+from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once, with_record
 from report_it.models import Report
+from report_it.nearby_index import WROTE_REPORTS
 from report_it.report_photos import attach_photos
 from report_it.reports import NewReportRow
 from report_it.storage import PhotoStorage
 from report_it.visibility import Viewer
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+@dataclass(frozen=True)
+class IntakeWrites:
+    """The statements a new report is written with when it is the only write, compiled once for the database."""
+
+    report: DirectWrite
+    report_with_key: DirectWrite | None  # with its Idempotency-Key's record, in one statement (PostgreSQL)
+
+
+def intake_writes(engine: Engine) -> IntakeWrites:
+    keyed = (
+        DirectWrite(with_record(reports.REPORT_INSERT_CTE), engine, mark=WROTE_REPORTS)
+        if engine.dialect.name == "postgresql"
+        else None
+    )
+    return IntakeWrites(report=DirectWrite(reports.INSERT_REPORT, engine, mark=WROTE_REPORTS), report_with_key=keyed)
+
 
 _CREATE_BODY = {
     "requestBody": {
@@ -122,21 +143,21 @@ def _create(
         )
         return ReportCreated(**fields, tracking_token=token)
 
+    writes: IntakeWrites = state.intake_writes
     if not (cleaned or queued) and key is None:
         # The report row is the only write: one INSERT, atomic and durable by itself, run straight on a pooled
-        # connection without BEGIN and COMMIT (see `direct_insert`). Nothing else needs the row as an ORM object.
+        # connection without BEGIN and COMMIT (see `direct_write`). Nothing else needs the row as an ORM object.
         answer = created(row, [])
-        report_insert: DirectInsert = state.report_insert
-        report_insert.run(row)
+        writes.report.run(reports.report_params(row))
         return _created_response(answer)
 
-    if not (cleaned or queued) and session.get_bind().dialect.name == "postgresql":
+    if not (cleaned or queued) and writes.report_with_key is not None:
         # The report row and its key's record are the only writes: one statement (the INSERT as a CTE), so it runs
         # without BEGIN and COMMIT, in one round trip instead of five.
         answer = created(row, [])
         replay = store_once(
             session,
-            write=reports.REPORT_INSERT_CTE,
+            write=writes.report_with_key,
             params=reports.report_params(row),
             key=key,
             request_hash=fingerprint,
@@ -145,9 +166,6 @@ def _create(
         )
         if replay is not None:
             return _replayed(replay)
-        # Ends the session's transaction here, in the worker thread (with autocommit, no round trip): left to the
-        # session dependency, it would cost another hand-off to the thread pool.
-        session.commit()
         return _created_response(answer)
 
     if key:

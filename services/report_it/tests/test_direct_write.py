@@ -1,4 +1,4 @@
-"""The new-report INSERT run straight on a pooled connection: the same row as the ORM would write, the same errors,
+"""A new report's INSERT run straight on a pooled connection: the same row as the ORM would write, the same errors,
 and a pool left as it was found, on each backend."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from deal_shared.geo import load_borough
 from deal_shared.report_it import ReportCreate
 from report_it import reports
 from report_it.categories import get_category
-from report_it.direct_insert import DirectInsert
+from report_it.direct_write import DirectWrite
 from report_it.models import Report
 from report_it.visibility import Viewer
 
@@ -53,7 +53,7 @@ def engine(fresh_db: str) -> Iterator[Engine]:
 @pytest.mark.parametrize("viewer", [RESIDENT, OFFICER], ids=["resident", "staff"])
 def test_the_row_written_reads_back_as_the_values_given(engine: Engine, viewer: Viewer) -> None:
     row = new_row(engine, viewer)
-    DirectInsert(Report.__table__, engine, mark=MARK).run(row)
+    DirectWrite(reports.INSERT_REPORT, engine, mark=MARK).run(reports.report_params(row))
     with Session(engine) as session:
         stored = session.get(Report, row.id)
     assert stored is not None
@@ -72,15 +72,17 @@ def still_transactional(engine: Engine) -> bool:
 
 
 def test_the_pool_is_left_as_found_after_a_write_and_after_a_refused_one(engine: Engine) -> None:
-    insert = DirectInsert(Report.__table__, engine, mark=MARK)
+    insert = DirectWrite(reports.INSERT_REPORT, engine, mark=MARK)
     row = new_row(engine, RESIDENT)
-    insert.run(row)
+    insert.run(reports.report_params(row))
     assert still_transactional(engine)
     with pytest.raises(IntegrityError):
-        insert.run(row)  # the same id again: SQLAlchemy's error, as a session's INSERT would raise
+        insert.run(
+            reports.report_params(row)
+        )  # the same id again: SQLAlchemy's error, as a session's INSERT would raise
     assert still_transactional(engine)
     later = new_row(engine, RESIDENT)
-    insert.run(later)
+    insert.run(reports.report_params(later))
     with Session(engine) as session:
         assert session.get(Report, row.id) is not None
         assert session.get(Report, later.id) is not None
@@ -93,13 +95,13 @@ def test_a_write_marks_its_connection_until_it_is_checked_in(engine: Engine) -> 
         marks.append(getattr(record, "info", {}).pop(MARK, False))
 
     event.listen(engine, "checkin", on_checkin)
-    insert = DirectInsert(Report.__table__, engine, mark=MARK)
+    insert = DirectWrite(reports.INSERT_REPORT, engine, mark=MARK)
     row = new_row(engine, RESIDENT)
     marks.clear()
-    insert.run(row)
+    insert.run(reports.report_params(row))
     assert marks == [True]
     with pytest.raises(IntegrityError):
-        insert.run(row)
+        insert.run(reports.report_params(row))
     assert True not in marks[1:]  # a failed write marks nothing
 
 
@@ -108,14 +110,16 @@ def test_a_connection_lost_under_a_write_is_an_operational_error_and_is_replaced
 ) -> None:
     if backend != "postgresql":
         pytest.skip("the database server drops the connection: PostgreSQL only")
-    insert = DirectInsert(Report.__table__, engine, mark=MARK)
-    insert.run(new_row(engine, RESIDENT))  # a pooled connection, just used, so not pinged when next checked out
+    insert = DirectWrite(reports.INSERT_REPORT, engine, mark=MARK)
+    insert.run(
+        reports.report_params(new_row(engine, RESIDENT))
+    )  # a pooled connection, just used, so not pinged when next checked out
     lost = new_row(engine, RESIDENT)
     database = engine.url.database
     with psycopg.connect(postgres_admin_url.replace("+psycopg", ""), autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
     with pytest.raises(OperationalError):  # what the services answer with a 503 and Retry-After
-        insert.run(lost)
-    insert.run(lost)  # the client's retry, on a new connection
+        insert.run(reports.report_params(lost))
+    insert.run(reports.report_params(lost))  # the client's retry, on a new connection
     with Session(engine) as session:
         assert session.get(Report, lost.id) is not None
