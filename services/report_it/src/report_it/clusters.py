@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from deal_shared.geo import METRES_PER_DEGREE, haversine_m
-from deal_shared.report_it import OPEN_STATUSES, Cluster, Location
+from deal_shared.report_it import Cluster, Location
 from report_it.models import Report
+from report_it.reports import OPEN_STATUS_VALUES
 
 
 class _Links:
@@ -99,7 +100,7 @@ def find_clusters(
     """Clusters among open reports of `categories` made since `since`: biggest first, then most recent."""
     query = select(Report).where(
         col(Report.category_code).in_(list(categories)),
-        col(Report.status).in_([s.value for s in OPEN_STATUSES]),
+        col(Report.status).in_(OPEN_STATUS_VALUES),
         Report.created_at >= since,
     )
     by_category: dict[str, list[Report]] = defaultdict(list)

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from deal_shared.auth import StaffPrincipal
 from deal_shared.db import utcnow
-from deal_shared.report_it import OPEN_STATUSES, Cluster, ReportPublic
+from deal_shared.report_it import Cluster, ReportPublic
 from report_it import clusters, presenters, reports
 from report_it.api.deps import BaseUrlDep, SettingsDep, ViewerDep
 from report_it.api.listing import _utc
@@ -76,7 +76,7 @@ def overdue(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ReportPublic]:
     query = select(Report).where(
-        col(Report.status).in_([s.value for s in OPEN_STATUSES]),
+        col(Report.status).in_(reports.OPEN_STATUS_VALUES),
         col(Report.expected_at).is_not(None),
         col(Report.expected_at) < utcnow(),
     )
@@ -117,7 +117,7 @@ def for_my_team(
     chosen = team or principal.department
     codes = [c.code for c in session.exec(select(Category).where(Category.skill == chosen)).all()]
     query = select(Report).where(
-        col(Report.category_code).in_(codes), col(Report.status).in_([s.value for s in OPEN_STATUSES])
+        col(Report.category_code).in_(codes), col(Report.status).in_(reports.OPEN_STATUS_VALUES)
     )
     rows = list(session.exec(query.order_by(col(Report.expected_at), col(Report.created_at)).limit(limit)).all())
     return _present(session, rows, viewer, settings, base)
