@@ -16,6 +16,7 @@ from deal_shared.db import UTCDateTime, alembic_config, make_engine, utcnow
 from report_it.categories import seed_categories
 from report_it.db import ALEMBIC_INI, migrate
 from report_it.models import OutboxMessage, Report, Subscription
+from report_it.retention import forget_unconfirmed_subscriptions
 from report_it.visibility import hash_token
 from services.report_it.tests.mailcatcher import MailCatcher, body_of
 from services.report_it.tests.test_lifecycle import WIGAN, new_report
@@ -285,3 +286,29 @@ def test_the_reporters_emails_have_a_one_click_unsubscribe_link(api, staff_heade
     assert any("has been fixed" in body_of(m) for m in smtp.wait_for(neighbour, 2))
     wait_for_marker(api, staff_headers, smtp)
     assert len(smtp.to(author)) == 1
+
+
+def test_addresses_never_confirmed_are_forgotten_once_their_link_has_expired(
+    api, smtp: MailCatcher, report_it_db
+) -> None:
+    report = new_report(api)
+    stale, fresh, confirmed = unique_email("stale"), unique_email("fresh"), unique_email("confirmed")
+    for address in (stale, fresh, confirmed):
+        assert api.post(f"/v1/reports/{report['id']}/support", json={"email": address}).status_code == 200
+    assert api.post(confirmation_path(smtp, confirmed)).status_code == 200
+    backdate_link(report_it_db, stale, timedelta(days=7, minutes=1))
+    backdate_link(report_it_db, confirmed, timedelta(days=30))
+
+    engine = make_engine(report_it_db)
+    try:
+        with Session(engine) as session:
+            forgotten = forget_unconfirmed_subscriptions(session)
+            session.commit()
+        with Session(engine) as session:
+            kept = set(
+                session.exec(select(Subscription.email).where(Subscription.report_id == uuid.UUID(report["id"])))
+            )
+    finally:
+        engine.dispose()
+    assert forgotten >= 1
+    assert kept == {fresh, confirmed}

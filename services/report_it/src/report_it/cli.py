@@ -17,7 +17,7 @@ from report_it.db import migrate
 from report_it.delivery import Deliverer
 from report_it.demo import load_demo_reports
 from report_it.open311.keys import seed_demo_key
-from report_it.retention import anonymise_closed_reports
+from report_it.retention import anonymise_closed_reports, forget_unconfirmed_subscriptions
 from report_it.templates import seed_templates
 
 
@@ -47,7 +47,10 @@ def main() -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
     commands.add_parser("worker", help="Run only the outbox delivery (e-mail, webhooks, Footprints cases)")
-    anonymise = commands.add_parser("anonymise", help="Remove reporters' contact details from long-closed reports")
+    anonymise = commands.add_parser(
+        "anonymise",
+        help="Remove reporters' contact details from long-closed reports, and addresses never confirmed",
+    )
     anonymise.add_argument("--months", type=int, help="Closed more than this many months ago (default: setting)")
     args = parser.parse_args()
 
@@ -62,7 +65,9 @@ def main() -> None:
         run_worker(settings)
     elif args.command == "anonymise":
         months = args.months if args.months is not None else settings.retention_months
-        print(f"report-it: anonymised {run_anonymise(settings, months=months)} reports closed over {months} months ago")
+        reports, subscriptions = run_anonymise(settings, months=months)
+        print(f"report-it: anonymised {reports} reports closed over {months} months ago")
+        print(f"report-it: forgot {subscriptions} subscriptions whose address was never confirmed")
 
 
 def run_worker(settings: Settings) -> None:
@@ -79,15 +84,17 @@ def run_worker(settings: Settings) -> None:
         engine.dispose()
 
 
-def run_anonymise(settings: Settings, *, months: int) -> int:
+def run_anonymise(settings: Settings, *, months: int) -> tuple[int, int]:
+    """Reports anonymised, unconfirmed subscriptions forgotten."""
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            count = anonymise_closed_reports(session, months=months)
+            reports = anonymise_closed_reports(session, months=months)
+            subscriptions = forget_unconfirmed_subscriptions(session)
             session.commit()
     finally:
         engine.dispose()
-    return count
+    return reports, subscriptions
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Data retention: reporters' contact details go once a report has been closed (or fixed) for long enough."""
+"""Data retention: reporters' contact details go once a report has been closed (or fixed) for long enough, and an
+address never confirmed goes once its confirmation link has expired."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
-from deal_shared.report_it import OPEN_STATUSES
+from report_it.confirmations import VALID_FOR
 from report_it.models import OutboxMessage, Report, Subscription
+from report_it.reports import OPEN_STATUS_VALUES
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -26,7 +28,7 @@ def anonymise_closed_reports(session: Session, *, months: int, now: datetime | N
     cutoff = months_before(now or utcnow(), months)
     ended_at = func.coalesce(Report.closed_at, Report.fixed_at)
     query = select(Report).where(
-        col(Report.status).not_in([s.value for s in OPEN_STATUSES]),
+        col(Report.status).not_in(OPEN_STATUS_VALUES),
         ended_at < cutoff,
         col(Report.anonymised_at).is_(None),
     )
@@ -46,3 +48,12 @@ def anonymise_closed_reports(session: Session, *, months: int, now: datetime | N
         changed += 1 if has_contact else 0
     session.flush()
     return changed
+
+
+def forget_unconfirmed_subscriptions(session: Session, *, now: datetime | None = None) -> int:
+    """Delete subscriptions whose address was never confirmed and whose latest link has expired (or, never sent a
+    link, that are older than a link lives): nobody asked to keep that address. Returns how many went."""
+    cutoff = (now or utcnow()) - VALID_FOR
+    last_asked = func.coalesce(Subscription.confirmation_sent_at, Subscription.created_at)
+    stale = delete(Subscription).where(col(Subscription.confirmed_at).is_(None), last_asked < cutoff)
+    return session.execute(stale).rowcount
