@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install chromium
+.PHONY: run test lint install chromium screenshots
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ run: $(STAMP)
 
 test: $(STAMP) chromium
 	$(PY) -m pytest -q
+
+# The README's screenshots, taken by the browser tests (which otherwise write them under var/screenshots).
+screenshots: $(STAMP) chromium
+	DEAL_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/e2e
 
 # The field app's browser tests drive Debian's Chromium (Playwright's own browser downloads are not used).
 chromium:
