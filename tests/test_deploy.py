@@ -263,6 +263,18 @@ def test_ingress_routes_the_public_host_to_paths_report_it_serves(overlay: str) 
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_public_host_limits_each_client(overlay: str) -> None:
+    ingresses = [o for o in rendered(overlay) if o["kind"] == "Ingress"]
+    assert {i["metadata"]["name"] for i in ingresses} == {"deal-digital", "footprints", "volunteering"}
+    for ingress in ingresses:
+        annotations = ingress["metadata"].get("annotations", {})
+        rate = annotations.get("nginx.ingress.kubernetes.io/limit-rps", "")
+        burst = annotations.get("nginx.ingress.kubernetes.io/limit-burst-multiplier", "")
+        assert rate.isdigit() and 0 < int(rate) <= 100, f"{ingress['metadata']['name']}: limit-rps {rate!r}"
+        assert burst.isdigit() and int(burst) >= 1, f"{ingress['metadata']['name']}: burst {burst!r}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_background_work_runs_as_its_own_workloads(overlay: str) -> None:
     objects = rendered(overlay)
     commands = {
