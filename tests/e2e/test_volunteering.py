@@ -111,6 +111,10 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
     page.locator(f"[data-opportunity='{near['id']}']").get_by_role("button", name="Book").click()
     expect(page.locator("#booking-outbox")).to_contain_text("Booking waiting to send")
     expect(page.locator(f"[data-opportunity='{near['id']}']")).to_contain_text("Booking waiting to send")
+    # Not yet counted by Volunteering, but shown against what is left.
+    expect(left).to_contain_text("14.8 hours left")
+    expect(page.locator("#entitlement-waiting")).to_contain_text("7.4 hours of it in bookings waiting to send")
+    expect(page.locator("#entitlement-waiting")).to_contain_text("7.4 hours left once they are sent")
     violations += serious_violations(page, "my volunteering offline")
     screenshot(page, "staff-volunteering-offline")
     assert volunteering.bookings_of(subject) == []
@@ -118,6 +122,7 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
     page.context.set_offline(False)
     expect(page.locator("#booking-list [data-booking]")).to_have_count(1, timeout=30000)
     expect(left).to_contain_text("7.4 hours left")
+    expect(page.locator("#entitlement-waiting")).to_have_count(0)
     expect(page.locator(f"[data-opportunity='{near['id']}']")).to_contain_text("You are booked")
 
     # The second booking is made on the server but its answer is lost: the outbox resends it, Volunteering

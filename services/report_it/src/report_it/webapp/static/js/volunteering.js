@@ -27,7 +27,20 @@ function when(item) {
   return `${formatDate(item.starts_at)}${end ? ` to ${end}` : ""}`;
 }
 
-function entitlementPanel(entitlement, waiting) {
+// Minutes the bookings still on this phone will take, as Volunteering counts them: a day is the standard day, half a
+// day half of it (in whole minutes, rounded down), hours as asked.
+function waitingMinutes(outbox, entitlement) {
+  const day = Math.round(entitlement.standard_day_hours * 60);
+  return outbox.filter((item) => item.state === "waiting").reduce((sum, item) => {
+    const { amount, hours: asked } = item.json || {};
+    if (amount === "half_day") return sum + Math.floor(day / 2);
+    if (amount === "hours") return sum + Math.round((asked || 0) * 60);
+    return sum + day;
+  }, 0);
+}
+
+function entitlementPanel(entitlement, outbox) {
+  const waiting = waitingMinutes(outbox, entitlement) / 60;
   return h("section", { "aria-labelledby": "entitlement-h" },
     h("h2", { id: "entitlement-h" }, `Your entitlement (${entitlement.leave_year_label})`),
     h("p", { class: "lede", id: "entitlement-left" },
@@ -35,7 +48,10 @@ function entitlementPanel(entitlement, waiting) {
       ` (${Number(entitlement.remaining_days.toFixed(2))} days)`),
     h("p", { class: "hint" },
       `Of ${hours(entitlement.entitlement_hours + entitlement.carried_over_hours)}: ${hours(entitlement.booked_hours)} booked, ${hours(entitlement.taken_hours)} taken.`),
-    waiting ? h("p", { class: "hint" }, "Bookings waiting to send are counted once Volunteering has them.") : null);
+    waiting > 0
+      ? h("p", { class: "hint", id: "entitlement-waiting" },
+        `${hours(waiting)} of it in bookings waiting to send: ${hours(Math.max(0, entitlement.remaining_hours - waiting))} left once they are sent.`)
+      : null);
 }
 
 // The event comes from the server with the staff token, so it is fetched here and handed over as a file.
@@ -176,7 +192,7 @@ async function paint(main, { base, session, config }) {
   mount(
     body,
     data.at ? h("p", { class: "notice warn" }, `Offline: as it was at ${formatDate(data.at)}.`) : null,
-    entitlementPanel(data.entitlement.data, outbox.some((item) => item.state === "waiting")),
+    entitlementPanel(data.entitlement.data, outbox),
     h("section", { "aria-labelledby": "bookings-h" },
       h("h2", { id: "bookings-h" }, "Your bookings"),
       outbox.length ? h("ul", { class: "cards", id: "booking-outbox" }, outbox.map(waitingCard)) : null,
