@@ -93,12 +93,31 @@ def load(url: str, seconds: float, threads: int, body: str = "", *, keyed: bool 
     return json.loads(out.stdout)
 
 
-def summary(name: str, lat: list[float], seconds: float) -> float:
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    name: str, server_pid: int, url: str, args: argparse.Namespace, body: str = "", *, keyed: bool = False
+) -> float:
+    """Load `url` for the measured seconds; print and return its rate, with the server's CPU time per request."""
+    started = cpu_seconds(server_pid)
+    latencies = load(url, args.seconds, args.threads, body, keyed=keyed)
+    used = cpu_seconds(server_pid) - started
+    return summary(name, latencies, args.seconds, cpu_ms=used * 1000 / max(len(latencies), 1))
+
+
+def summary(name: str, lat: list[float], seconds: float, *, cpu_ms: float) -> float:
     if len(lat) < 2:
         raise SystemExit(f"{name}: the server answered no successful requests")
     qs = statistics.quantiles(lat, n=100)
     rate = len(lat) / seconds
-    print(f"{name:<22} {rate:8.1f} req/s   p50 {qs[49] * 1000:6.2f} ms   p99 {qs[98] * 1000:6.2f} ms")
+    print(
+        f"{name:<22} {rate:8.1f} req/s   p50 {qs[49] * 1000:6.2f} ms   p99 {qs[98] * 1000:6.2f} ms"
+        f"   server CPU {cpu_ms:4.2f} ms/request"
+    )
     return rate
 
 
@@ -216,7 +235,7 @@ def main() -> None:
                 seconds = wait_for_nearby_model(f"http://127.0.0.1:{p2}")
                 print(f"nearby model rendered {seconds:.0f} s after start; Report IT RSS {rss_mb(app.pid)} MB")
             load(hello_url, args.warmup, args.threads)
-            before = summary("hello-world GET", load(hello_url, args.seconds, args.threads), args.seconds)
+            before = measure("hello-world GET", hello.pid, hello_url, args)
             # Round 1 starts just after the seed's checkpoint: the first write to each page of the table and its
             # indexes then logs the whole page, as after any checkpoint. Later rounds show the steadier state.
             for round_ in range(1, args.rounds + 1):
@@ -225,8 +244,8 @@ def main() -> None:
                     # Warmed first, as a server that has been running a while is: pools open, the nearby model's
                     # renderings made for the reports asked about.
                     load(url, args.warmup, args.threads, payload, keyed=keyed)
-                    rate = summary(name, load(url, args.seconds, args.threads, payload, keyed=keyed), args.seconds)
-                    after = summary("hello-world GET", load(hello_url, args.seconds, args.threads), args.seconds)
+                    rate = measure(name, app.pid, url, args, payload, keyed=keyed)
+                    after = measure("hello-world GET", hello.pid, hello_url, args)
                     print(f"{label} / hello-world = {rate / ((before + after) / 2):.2f}")
                     before = after
         finally:
