@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -105,21 +105,33 @@ def test_a_write_marks_its_connection_until_it_is_checked_in(engine: Engine) -> 
     assert True not in marks[1:]  # a failed write marks nothing
 
 
-def test_a_connection_lost_under_a_write_is_an_operational_error_and_is_replaced(
+def test_a_database_restart_costs_one_failed_write_not_one_per_pooled_connection(
     engine: Engine, backend: str, postgres_admin_url: str
 ) -> None:
     if backend != "postgresql":
-        pytest.skip("the database server drops the connection: PostgreSQL only")
+        pytest.skip("the database server drops the connections: PostgreSQL only")
     insert = DirectWrite(reports.INSERT_REPORT, engine, mark=MARK)
-    insert.run(
-        reports.report_params(new_row(engine, RESIDENT))
-    )  # a pooled connection, just used, so not pinged when next checked out
-    lost = new_row(engine, RESIDENT)
-    database = engine.url.database
+    rows = [new_row(engine, RESIDENT) for _ in range(4)]
+    # Three pooled connections, all just used, so none is pinged when next checked out.
+    held = [engine.raw_connection() for _ in range(3)]
+    for connection in held:
+        connection.driver_connection.execute("SELECT 1")
+        connection.close()
     with psycopg.connect(postgres_admin_url.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s", (engine.url.database,)
+        ).fetchone()
+    assert killed is not None and killed[0] >= 3
     with pytest.raises(OperationalError):  # what the services answer with a 503 and Retry-After
-        insert.run(reports.report_params(lost))
-    insert.run(reports.report_params(lost))  # the client's retry, on a new connection
+        insert.run(reports.report_params(rows[0]))
+    for row in rows:  # the client's retry, then others: all on new connections
+        insert.run(reports.report_params(row))
     with Session(engine) as session:
-        assert session.get(Report, lost.id) is not None
+        assert all(session.get(Report, row.id) is not None for row in rows)
+
+
+def test_a_statement_with_values_rendered_at_execution_is_refused(engine: Engine) -> None:
+    # IN with a list is expanded by SQLAlchemy as it executes: run directly, it would send the wrong SQL.
+    closing = update(Report.__table__).where(Report.__table__.c.status.in_(["fixed", "closed"])).values(priority="low")
+    with pytest.raises(ValueError, match="plain bound parameter"):
+        DirectWrite(closing, engine, mark=MARK)

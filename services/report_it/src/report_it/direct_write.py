@@ -23,6 +23,9 @@ class DirectWrite:
     def __init__(self, statement: Executable, engine: Engine, *, mark: str) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
+        if compiled.prefetch or compiled.literal_execute_params or compiled.post_compile_params:
+            # Values SQLAlchemy would compute or render at execution time: this path does neither.
+            raise ValueError("DirectWrite needs a statement whose every value is a plain bound parameter")
         self.sql = str(compiled)
         binds = compiled.binds
         self._positional = compiled.positional
@@ -51,28 +54,39 @@ class DirectWrite:
             try:
                 self._write(driver, params)
             except self._dbapi_error as error:
-                lost = self._dialect.is_disconnect(error, driver, None) or not self._recovered(driver)
+                lost = self._dialect.is_disconnect(error, driver, None)
                 if lost:
+                    # The database went away: the pool's other connections are as dead as this one. Replaced all
+                    # at once (as SQLAlchemy does on a lost connection), one failed request is the cost, not one
+                    # per pooled connection.
+                    connection.invalidate(error)
+                    self._engine.dispose()
+                elif not self._recovered(driver):
                     connection.invalidate(error)  # never handed out again
                 raise DBAPIError.instance(
                     self.sql, params, error, self._dbapi_error, connection_invalidated=lost
                 ) from error
+            except BaseException:
+                connection.invalidate()  # in an unknown state (autocommit, say): never handed out again
+                raise
             connection.info[self._mark] = True
         finally:
             connection.close()
 
     def _write(self, driver: Any, params: dict[str, Any] | list[Any]) -> None:
-        if self._autocommit:
-            driver.autocommit = True
         cursor = driver.cursor()
         try:
-            cursor.execute(self.sql, params)
+            if not self._autocommit:
+                cursor.execute(self.sql, params)
+                driver.commit()
+                return
+            driver.autocommit = True
+            try:
+                cursor.execute(self.sql, params)
+            finally:
+                driver.autocommit = False
         finally:
             cursor.close()
-        if self._autocommit:
-            driver.autocommit = False
-        else:
-            driver.commit()
 
     def _recovered(self, driver: Any) -> bool:
         """Put a connection whose statement failed back as the pool expects it; False if that failed too."""
