@@ -52,13 +52,14 @@ async def base_url(request: Request, settings: Annotated[Settings, Depends(get_s
 
 def public_base_url(request: Request, settings: Settings) -> str:
     """Where links in answers point: the configured public URL, else the one the request came to."""
-    if settings.public_base_url:
-        return settings.public_base_url.rstrip("/")
+    configured = settings.public_base_url.rstrip("/")
+    if configured:
+        return configured
     scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), b"")
     root = scope.get("app_root_path", scope.get("root_path", ""))
     server = scope.get("server")
-    return _base_url_of(scope["scheme"], tuple(server) if server else None, host, root)
+    return _base_url_of(scope.get("scheme", "http"), tuple(server) if server else None, host, root)
 
 
 @lru_cache(maxsize=64)
