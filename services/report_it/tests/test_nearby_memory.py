@@ -3,6 +3,7 @@ processes' writes within a refresh."""
 
 from __future__ import annotations
 
+import io
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from PIL import Image
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -203,3 +205,21 @@ def test_a_sensitive_report_is_coarsened_for_the_public_and_exact_for_staff(serv
             assert public[0]["location"] != {"lat": spot["lat"], "long": spot["long"]}
             assert staff[0]["location_coarsened"] is False
             assert staff[0]["description"] == "Two needles by the bench"
+
+
+def test_photos_added_later_show_in_the_next_lookup(served) -> None:
+    base, index = served
+    spot = north_of(CENTRE, 6_000)
+    with httpx.Client(base_url=base, timeout=30) as api:
+        made = report(api, "graffiti", spot)
+        assert index.ready
+        assert nearby(api, "graffiti", spot)[0]["photos"] == []  # rendered now, and kept
+        out = io.BytesIO()
+        Image.new("RGB", (48, 32), (20, 60, 200)).save(out, "JPEG")
+        added = api.post(
+            f"/v1/reports/{made['id']}/photos",
+            files=[("photos", ("wall.jpg", out.getvalue(), "image/jpeg"))],
+            headers={"X-Tracking-Token": made["tracking_token"]},
+        )
+        assert added.status_code in (200, 201), added.text
+        assert len(nearby(api, "graffiti", spot)[0]["photos"]) == 1

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
+from deal_shared.db import utcnow
 from deal_shared.pagination import Page
 from deal_shared.report_it import (
     ReportPrivate,
@@ -125,10 +126,10 @@ def add_photos(
         # Only the reporter or staff may add to a report; to others it is as if it were not there.
         raise ReportNotFound(f"There is no report {report_id} you can add photos to.", report_id=str(report_id))
     cleaned = clean_uploads(uploads, settings)
-    # A report made a moment ago has no photos yet: without uploads there is nothing to read or write.
-    photos = (
-        attach_photos(session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report)
-        if cleaned
-        else []
+    photos = attach_photos(
+        session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report
     )
+    # Photos are part of what the public sees: `updated_at` moves, so delta sync and the nearby model pick them up.
+    report.updated_at = utcnow()
+    session.add(report)
     return presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
