@@ -27,11 +27,12 @@ function when(item) {
   return `${formatDate(item.starts_at)}${end ? ` to ${end}` : ""}`;
 }
 
-// Minutes the bookings still on this phone will take, as Volunteering counts them: a day is the standard day, half a
-// day half of it (in whole minutes, rounded down), hours as asked.
+// Minutes the bookings still on this phone will take from this leave year, as Volunteering counts them: a day is the
+// standard day, half a day half of it (in whole minutes, rounded down), hours as asked.
 function waitingMinutes(outbox, entitlement) {
   const day = Math.round(entitlement.standard_day_hours * 60);
-  return outbox.filter((item) => item.state === "waiting").reduce((sum, item) => {
+  const thisYear = (item) => !item.meta.on || (item.meta.on >= entitlement.starts_on && item.meta.on <= entitlement.ends_on);
+  return outbox.filter((item) => item.state === "waiting" && thisYear(item)).reduce((sum, item) => {
     const { amount, hours: asked } = item.json || {};
     if (amount === "half_day") return sum + Math.floor(day / 2);
     if (amount === "hours") return sum + Math.round((asked || 0) * 60);
@@ -142,7 +143,13 @@ async function book(base, opportunity, body) {
     path: `${base}/v1/bookings`,
     json: body,
     staff: true,
-    meta: { done_codes: ["AlreadyBooked"], conflict_is_refusal: true, opportunity_id: opportunity.id, title: opportunity.title },
+    meta: {
+      done_codes: ["AlreadyBooked"],
+      conflict_is_refusal: true,
+      opportunity_id: opportunity.id,
+      title: opportunity.title,
+      on: body.date || (opportunity.starts_at || "").slice(0, 10) || null,
+    },
   });
   toast(navigator.onLine ? "Booking…" : "Saved on this phone; the booking is sent when you are back online.");
 }
