@@ -18,9 +18,7 @@ from services.report_it.tests.mailcatcher import MailCatcher, mail_catcher
 from tests.support.server import serve
 
 
-@pytest.fixture(scope="session")
-def report_it_db(database_factory) -> str:
-    url = database_factory("report_it")
+def migrated_with_categories(url: str) -> str:
     migrate(url)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -28,19 +26,17 @@ def report_it_db(database_factory) -> str:
         session.commit()
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def report_it_db(database_factory) -> str:
+    return migrated_with_categories(database_factory("report_it"))
 
 
 @pytest.fixture()
 def fresh_db(database_factory) -> str:
     """A migrated, seeded database of the test's own, for tests that watch the outbox."""
-    url = database_factory("report_it_own")
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed_categories(session)
-        session.commit()
-    engine.dispose()
-    return url
+    return migrated_with_categories(database_factory("report_it_own"))
 
 
 @pytest.fixture(scope="session")
