@@ -134,6 +134,9 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
         page.locator(f"[data-opportunity='{far['id']}']").get_by_role("button", name="Book").click()
     expect(page.locator("#booking-outbox")).to_contain_text("Booking waiting to send")
     assert lost and len(volunteering.bookings_of(subject)) == 2
+    # Volunteering has it already: counted there, not a second time as waiting on the phone.
+    expect(left).to_contain_text("0 hours left")
+    expect(page.locator("#entitlement-waiting")).to_have_count(0)
     page.context.set_offline(True)  # the connection comes back: the app sends what waits
     page.context.set_offline(False)
     expect(page.locator("#booking-outbox")).to_have_count(0, timeout=30000)

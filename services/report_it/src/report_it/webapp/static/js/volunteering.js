@@ -28,11 +28,13 @@ function when(item) {
 }
 
 // Minutes the bookings still on this phone will take from this leave year, as Volunteering counts them: a day is the
-// standard day, half a day half of it (in whole minutes, rounded down), hours as asked.
-function waitingMinutes(outbox, entitlement) {
+// standard day, half a day half of it (in whole minutes, rounded down), hours as asked. One Volunteering already has
+// (sent, but its answer lost on the way back) is counted there, not twice.
+function waitingMinutes(outbox, entitlement, booked) {
   const day = Math.round(entitlement.standard_day_hours * 60);
   const thisYear = (item) => !item.meta.on || (item.meta.on >= entitlement.starts_on && item.meta.on <= entitlement.ends_on);
-  return outbox.filter((item) => item.state === "waiting" && thisYear(item)).reduce((sum, item) => {
+  const counts = (item) => item.state === "waiting" && thisYear(item) && !booked.has(item.meta.opportunity_id);
+  return outbox.filter(counts).reduce((sum, item) => {
     const { amount, hours: asked } = item.json || {};
     if (amount === "half_day") return sum + Math.floor(day / 2);
     if (amount === "hours") return sum + Math.round((asked || 0) * 60);
@@ -40,8 +42,8 @@ function waitingMinutes(outbox, entitlement) {
   }, 0);
 }
 
-function entitlementPanel(entitlement, outbox) {
-  const waiting = waitingMinutes(outbox, entitlement) / 60;
+function entitlementPanel(entitlement, outbox, booked) {
+  const waiting = waitingMinutes(outbox, entitlement, booked) / 60;
   return h("section", { "aria-labelledby": "entitlement-h" },
     h("h2", { id: "entitlement-h" }, `Your entitlement (${entitlement.leave_year_label})`),
     h("p", { class: "lede", id: "entitlement-left" },
@@ -199,7 +201,7 @@ async function paint(main, { base, session, config }) {
   mount(
     body,
     data.at ? h("p", { class: "notice warn" }, `Offline: as it was at ${formatDate(data.at)}.`) : null,
-    entitlementPanel(data.entitlement.data, outbox),
+    entitlementPanel(data.entitlement.data, outbox, booked),
     h("section", { "aria-labelledby": "bookings-h" },
       h("h2", { id: "bookings-h" }, "Your bookings"),
       outbox.length ? h("ul", { class: "cards", id: "booking-outbox" }, outbox.map(waitingCard)) : null,
