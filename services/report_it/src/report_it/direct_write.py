@@ -23,8 +23,13 @@ class DirectWrite:
     def __init__(self, statement: Executable, engine: Engine, *, mark: str) -> None:
         dialect = engine.dialect
         compiled = statement.compile(dialect=dialect)
-        if compiled.prefetch or compiled.literal_execute_params or compiled.post_compile_params:
-            # Values SQLAlchemy would compute or render at execution time: this path does neither.
+        if (
+            compiled.prefetch
+            or compiled.literal_execute_params
+            or compiled.post_compile_params
+            or compiled.escaped_bind_names
+        ):
+            # Values SQLAlchemy would compute, render or rename at execution time: this path does none of that.
             raise ValueError("DirectWrite needs a statement whose every value is a plain bound parameter")
         self.sql = str(compiled)
         binds = compiled.binds
