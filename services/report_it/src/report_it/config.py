@@ -58,13 +58,15 @@ class Settings(ServiceSettings):
     footprints_url: str = "http://127.0.0.1:8002"
     service_token: SecretStr | None = None
 
-    # Background delivery of the outbox (e-mail, webhooks, Footprints cases): in the serving process by default;
-    # production may switch it off there and run `report-it worker` instead.
+    # The nearby lookup's in-memory model of open reports (see nearby_index).
     nearby_in_memory: bool = Field(
         default=True, description="Answer the nearby lookup from an in-memory model of open reports (see nearby_index)"
     )
     nearby_refresh_seconds: float = Field(default=1.0, description="How soon other processes' changes reach it")
     nearby_rendered_max: int = Field(default=50_000, description="Reports whose public JSON it keeps rendered")
+
+    # Background delivery of the outbox (e-mail, webhooks, Footprints cases): in the serving process by default;
+    # production may switch it off there and run `report-it worker` instead.
     run_deliverer: bool = True
     delivery_poll_seconds: float = 2.0
     delivery_batch_size: int = 50
