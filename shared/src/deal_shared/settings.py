@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deal_shared.auth import AuthSettings
+from deal_shared.working_time import WorkingTimeSettings
 
 
 class Environment(StrEnum):
@@ -22,6 +23,8 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.development
     database_url: str
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # The council's hours and bank holidays, which targets, due dates and overdue counts are measured in.
+    working_time: WorkingTimeSettings = Field(default_factory=WorkingTimeSettings)
     log_level: str = "INFO"
     public_base_url: str = Field(default="", description="Base URL clients reach this service at")
 
