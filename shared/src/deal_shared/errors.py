@@ -8,6 +8,7 @@ Exception tree:
     ├── Forbidden           403 (verified token without the required role)
     ├── NotFound            404
     ├── Conflict            409
+    ├── StaleVersion        412 (If-Match named a version that is no longer current; `current` shows what is)
     └── Unprocessable       422
     RemoteError             another service answered with an error, or could not be reached
 """
@@ -100,6 +101,13 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status_code = 409
     title = "Conflict"
+
+
+class StaleVersion(ServiceError):
+    """The caller changed something from an old copy: someone else changed it first. Carries `current`."""
+
+    status_code = 412
+    title = "Changed by someone else"
 
 
 class Unprocessable(ServiceError):

@@ -32,6 +32,10 @@ class CaseNotFound(NotFound):
     title = "Unknown case"
 
 
+class AbsenceNotFound(NotFound):
+    title = "Unknown absence"
+
+
 class RunNotFound(NotFound):
     title = "Unknown rebalance run"
 

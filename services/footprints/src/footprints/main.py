@@ -12,7 +12,8 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
-from footprints.api import caseloads, cases, people, places, rebalance
+from deal_shared.working_time import WorkingCalendar
+from footprints.api import caseloads, cases, dispatch, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI
 from footprints.outbox import Deliverer
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
         app.state.engine = engine
+        app.state.calendar = WorkingCalendar.from_settings(chosen.working_time)
         app.state.places = PlaceCache(engine, refresh_s=chosen.places_refresh_s)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
@@ -60,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
-    for module in (places, cases, people, caseloads, rebalance):
+    for module in (places, cases, people, caseloads, rebalance, dispatch):
         app.include_router(module.router)
     allow_browser_origins(app, chosen.cors_origins)
     return app

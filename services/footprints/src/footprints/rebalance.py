@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from deal_shared.db import utcnow
 from footprints.allocation.flow import solve_unit
-from footprints.allocation.problem import CostModel, Problem
+from footprints.allocation.problem import CostModel, Problem, Solution, WorkerState
 from footprints.allocation.repair import repair
 from footprints.allocation.weighted import solve_weighted
 from footprints.cases import set_worker
@@ -18,16 +18,20 @@ from footprints.models import Absence, Case, RebalanceRun, Worker
 from footprints.state import case_item, open_cases, worker_states
 
 
-def run_rebalance(
-    session: Session,
-    *,
-    costs: CostModel,
-    footprint: str | None,
-    time_budget_s: float,
-    trigger: str,
-    actor: str,
-    polish: bool = False,
-) -> RebalanceRun:
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A solved rebalance of some open cases, not yet applied."""
+
+    problem: Problem
+    solution: Solution
+    cases: list[Case]
+    workers: list[WorkerState]
+
+
+def plan_rebalance(
+    session: Session, *, costs: CostModel, footprint: str | None, time_budget_s: float, polish: bool = False
+) -> Plan:
+    """Solve for the open cases of `footprint` (None: the borough); the others' load stays where it is."""
     today = utcnow().date()
     workers = worker_states(session, today=today)
     everything = open_cases(session)
@@ -43,6 +47,21 @@ def run_rebalance(
         solution = solve_unit(problem, time_budget_s=time_budget_s)
     else:
         solution = solve_weighted(problem, time_budget_s=time_budget_s, polish=polish)
+    return Plan(problem=problem, solution=solution, cases=scoped, workers=workers)
+
+
+def run_rebalance(
+    session: Session,
+    *,
+    costs: CostModel,
+    footprint: str | None,
+    time_budget_s: float,
+    trigger: str,
+    actor: str,
+    polish: bool = False,
+) -> RebalanceRun:
+    plan = plan_rebalance(session, costs=costs, footprint=footprint, time_budget_s=time_budget_s, polish=polish)
+    solution, scoped, workers, items = plan.solution, plan.cases, plan.workers, plan.problem.cases
     run = RebalanceRun(
         trigger=trigger,
         actor=actor,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from deal_shared.auth import Principal, Role, require_roles
+from deal_shared.working_time import WorkingCalendar
 from footprints.config import Settings
 from footprints.places.cache import PlaceCache
 
@@ -19,8 +20,13 @@ def get_places(request: Request) -> PlaceCache:
     return request.app.state.places
 
 
+def get_calendar(request: Request) -> WorkingCalendar:
+    return request.app.state.calendar
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 PlacesDep = Annotated[PlaceCache, Depends(get_places)]
+CalendarDep = Annotated[WorkingCalendar, Depends(get_calendar)]
 ServicePrincipal = Annotated[Principal, Depends(require_roles(Role.service))]
 StaffPrincipal = Annotated[
     Principal, Depends(require_roles(Role.staff, Role.team_leader, Role.manager, Role.admin, Role.service))
