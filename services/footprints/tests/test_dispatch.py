@@ -50,7 +50,7 @@ def leader(add_team, add_worker, token_for):
 def test_the_board_shows_load_against_capacity_waiting_and_due_in_working_time(
     api, put_case, leader, add_worker, token_for
 ) -> None:
-    team, boss, auth = leader
+    team, _, auth = leader
     worker = add_worker(team, name="Wes Worker", points=10, at=WIGAN_CENTRAL)
     overdue = put_case(due=datetime.now(UTC) - timedelta(days=3))
     put_case(due=datetime.now(UTC) + timedelta(days=30))
@@ -148,9 +148,7 @@ def test_reassigning_needs_a_reason_a_fresh_copy_and_a_worker_who_can_take_it(
     assert api.post(url, json=move, headers=outsider).json()["code"] == "NotYourTeam"
 
 
-def test_a_proposal_changes_nothing_until_its_moves_are_accepted(
-    api, put_case, leader, add_worker, token_for
-) -> None:
+def test_a_proposal_changes_nothing_until_its_moves_are_accepted(api, put_case, leader, add_worker, token_for) -> None:
     team, boss, auth = leader
     far = add_worker(team, name="Fran Far", at=FAR_NORTH, points=10)
     cases = [put_case() for _ in range(3)]
@@ -190,4 +188,5 @@ def test_a_proposal_changes_nothing_until_its_moves_are_accepted(
     assert {m["case_id"]: m["decision"] for m in again["moves"]} == {k: v["decision"] for k, v in outcome.items()}
     audit = api.get(f"/v1/audit/cases/{first}", headers=staff).json()
     assert audit[-1]["run_id"] == proposal["id"]
-    assert api.post("/v1/rebalance-proposals", json={"footprint_code": "wigan_central"}, headers=staff).status_code == 403
+    refused = api.post("/v1/rebalance-proposals", json={"footprint_code": "wigan_central"}, headers=staff)
+    assert refused.status_code == 403
