@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,10 +11,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, exc, text
+from sqlalchemy import JSON, DateTime, Engine, MetaData, TypeDecorator, create_engine, event, exc
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import registry
+
+from deal_shared.schema_readiness import revision_known, schema_readiness
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -93,24 +96,32 @@ def alembic_config(ini_path: Path, url: str) -> Config:
 
 
 def upgrade_to_head(ini_path: Path, url: str) -> None:
-    command.upgrade(alembic_config(ini_path, url), "head")
+    """Bring the schema to this code's head; a schema a later release has already moved on is left alone.
+
+    After a roll-back the database carries the newer release's (expand-only) revisions, which this code's scripts
+    do not know: alembic would fail on them, and there is nothing to do (readiness says whether the code fits)."""
+    config = alembic_config(ini_path, url)
+    if ahead := revisions_unknown_here(ini_path, url):
+        logging.getLogger(__name__).warning("schema is at a later release's revision %s: nothing to migrate", ahead)
+        return
+    command.upgrade(config, "head")
 
 
-def migration_readiness(engine: Engine, ini_path: Path):
-    heads = set(ScriptDirectory(str(ini_path.parent / "migrations")).get_heads())
+def revisions_unknown_here(ini_path: Path, url: str) -> list[str]:
+    """The database's alembic revisions that this code's migrations do not contain (a later release's)."""
+    script = ScriptDirectory(str(ini_path.parent / "migrations"))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    return [revision for revision in current if not revision_known(script, revision)]
 
-    def check() -> str | None:
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-                current = set(MigrationContext.configure(connection).get_current_heads())
-        except Exception as exc:  # any driver error means "not ready", with the reason
-            return f"database unreachable: {type(exc).__name__}"
-        if current != heads:
-            return f"migrations not at head (database {sorted(current)}, code {sorted(heads)})"
-        return None
 
-    return check
+def migration_readiness(engine: Engine, ini_path: Path, metadata: MetaData):
+    """Ready on any schema this code can run on: its own head, or a later release's expanded schema."""
+    return schema_readiness(engine, ini_path.parent / "migrations", metadata)
 
 
 class UTCDateTime(TypeDecorator):

@@ -15,7 +15,7 @@ from deal_shared.web.logging import configure_logging
 from deal_shared.working_time import WorkingCalendar
 from footprints.api import caseloads, cases, dispatch, people, places, rebalance
 from footprints.config import Settings
-from footprints.db import ALEMBIC_INI
+from footprints.db import ALEMBIC_INI, metadata
 from footprints.outbox import Deliverer
 from footprints.places.cache import PlaceCache
 from footprints.report_it_link import report_it_http
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.calendar = WorkingCalendar.from_settings(chosen.working_time)
         app.state.places = PlaceCache(engine, refresh_s=chosen.places_refresh_s)
         app.state.token_verifier = TokenVerifier(chosen.auth)
-        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
         http = report_it_http(chosen)
         deliverer = None
         if chosen.deliver_in_process:

@@ -29,7 +29,7 @@ from report_it.api import (
 )
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
-from report_it.db import ALEMBIC_INI
+from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
 from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.borough = load_borough(chosen.borough_geojson_path)
         app.state.storage = build_storage(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)
-        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
         deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
         if deliverer is not None:
             deliverer.start()

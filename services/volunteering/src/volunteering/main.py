@@ -17,7 +17,7 @@ from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
 from volunteering.api import absences, bookings, calendar, catalogue, reports, staff, suggestions
 from volunteering.config import Settings
-from volunteering.db import ALEMBIC_INI
+from volunteering.db import ALEMBIC_INI, metadata
 from volunteering.locating import FootprintFiller, Locator
 
 SERVICE = "volunteering"
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.filler = filler
         app.state.report_it = ReportItClient(report_it_http)
         app.state.token_verifier = TokenVerifier(chosen.auth)
-        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI)]
+        app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
         if chosen.run_background:
             filler.start()
         try:
