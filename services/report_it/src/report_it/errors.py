@@ -101,3 +101,16 @@ class ConfirmationLinkExpired(ServiceError):
 
 class SubscriptionAlreadyConfirmed(Conflict):
     title = "Subscription already confirmed"
+
+
+class NotAwaitingTriage(Conflict):
+    title = "The report is not waiting for triage"
+
+
+class TemplateNotClosing(Unprocessable):
+    title = "The template does not close a report"
+
+
+class PreconditionRequired(ServiceError):
+    status_code = 428
+    title = "If-Match required"

@@ -77,6 +77,10 @@ def _stamp(report: Report, new: ReportStatus) -> None:
     if new is not S.submitted and report.acknowledged_at is None:
         report.acknowledged_at = now
     group = status_group(new)
+    if group is StatusGroup.open and status_group(ReportStatus(report.status)) is not StatusGroup.open:
+        report.reopened_at = now  # back in the triage queue
+    elif group is not StatusGroup.open:
+        report.reopened_at = None
     if group is StatusGroup.fixed:
         report.fixed_at, report.closed_at = now, None
     elif group is StatusGroup.closed:
@@ -117,8 +121,8 @@ def apply_update(
         raise NothingToUpdate("An update needs a new status, a public text, an internal note, a photo or a change.")
     if new is not None:
         check_transition(current, new)
-        report.status = new.value
         _stamp(report, new)
+        report.status = new.value
     report.updated_at = utcnow()
     update = ReportUpdate(
         report_id=report.id,

@@ -23,6 +23,7 @@ from report_it.api import (
     reports,
     subscriptions,
     templates,
+    triage,
     updates,
     webhooks,
     work,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(reports.router)
     app.include_router(updates.router)
+    app.include_router(triage.router)
     app.include_router(templates.router)
     app.include_router(webhooks.router)
     app.include_router(exports.router)

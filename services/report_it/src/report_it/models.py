@@ -46,6 +46,7 @@ class Report(Table, table=True):
         Index("ix_report_nearby", "category_code", "status", "lat", "lon"),
         Index("ix_report_created", "created_at", "id"),
         Index("ix_report_updated", "updated_at", "id"),
+        Index("ix_report_triage", "status", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -81,6 +82,8 @@ class Report(Table, table=True):
     # Bumped on every change Footprints must hear of; its case upsert ignores older versions.
     case_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when a fixed or closed report is reopened: it waits in the triage queue again until an officer acts.
+    reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Photo(Table, table=True):
