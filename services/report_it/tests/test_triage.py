@@ -267,3 +267,21 @@ def test_arrivals_come_as_server_sent_events(office, officer) -> None:
     new = report(office, metres=3000)
     listener.join(20)
     assert seen and seen[0]["id"] == new["id"]
+
+
+def test_a_reopened_report_comes_back_to_the_queue(office, officer) -> None:
+    made = report(office, metres=3500, reporter={"name": "Ann", "email": "ann@example.org"})
+    ack = act(office, officer, made["id"], item(office, officer, made["id"])["etag"], action="acknowledge")
+    fixed = office.post(f"/v1/reports/{made['id']}/updates", json={"status": "fixed"}, headers=officer)
+    assert ack.status_code == 200 and fixed.status_code == 201
+    not_fixed = office.post(
+        f"/v1/reports/{made['id']}/not-fixed",
+        json={"text": "Still there"},
+        headers={"X-Tracking-Token": made["tracking_token"]},
+    )
+    assert not_fixed.status_code == 201, not_fixed.text
+    waiting = {i["id"]: i for i in queue(office, officer, category="fly_tipping")["items"]}
+    assert waiting[made["id"]]["reopened"] and waiting[made["id"]]["status"] == "acknowledged"
+    again = act(office, officer, made["id"], waiting[made["id"]]["etag"], action="acknowledge")
+    assert again.status_code == 200 and not again.json()["reopened"]
+    assert made["id"] not in {i["id"] for i in queue(office, officer, category="fly_tipping")["items"]}

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from deal_shared.http import parse, send
 from deal_shared.pagination import Page
 from deal_shared.text import refuse_control_characters, strip_control_characters
+from deal_shared.working_time import Target
 
 
 class ReportStatus(StrEnum):
@@ -120,7 +121,13 @@ class CategoryFields(BaseModel):
     )
     nearby_radius_m: int = Field(default=250, ge=10, le=5000)
     default_priority: Priority = Priority.normal
-    target_hours: dict[Priority, int] = Field(default_factory=dict, description="Target resolution by priority")
+    target_hours: dict[Priority, int] = Field(
+        default_factory=dict, description="Target resolution by priority, in round-the-clock hours (see targets)"
+    )
+    targets: dict[Priority, Target] = Field(
+        default_factory=dict,
+        description="Target resolution by priority in working time (e.g. 3 working_days); wins over target_hours",
+    )
     questions: list[CategoryQuestion] = Field(default_factory=list)
     active: bool = True
 
@@ -145,6 +152,7 @@ class CategoryUpdate(BaseModel):
     nearby_radius_m: int | None = Field(default=None, ge=10, le=5000)
     default_priority: Priority | None = None
     target_hours: dict[Priority, int] | None = None
+    targets: dict[Priority, Target] | None = None
     questions: list[CategoryQuestion] | None = None
     active: bool | None = None
 

@@ -33,7 +33,8 @@ class TriageItem(BaseModel):
     waiting_since: datetime = Field(description="When it came in, or when it was reopened")
     created_at: datetime
     updated_at: datetime
-    expected_at: datetime | None
+    expected_at: datetime | None = Field(description="Due on the category's target, in working time")
+    overdue: bool = Field(default=False, description="Past expected_at")
     location: Location
     address: str | None
     description: str | None

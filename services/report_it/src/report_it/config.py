@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
+from deal_shared.working_time import WorkingTimeSettings
 
 
 class StorageBackend(StrEnum):
@@ -38,6 +39,9 @@ class Settings(ServiceSettings):
 
     sensitive_grid_m: int = Field(default=250, description="Public location of sensitive reports snaps to this grid")
     idempotency_ttl_hours: int = 48
+
+    # The council's working hours and bank holidays: category targets in working time are measured on them.
+    working_time: WorkingTimeSettings = Field(default_factory=WorkingTimeSettings)
 
     reopen_days: int = Field(default=28, description="How long after a fix the reporter may say 'not fixed'")
     retention_months: int = Field(default=24, description="Contact details go this long after a report closes")

@@ -12,6 +12,8 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from deal_shared.working_time import WorkingCalendar
+from report_it import targets
 from report_it.api import (
     categories,
     exports,
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(SERVICE, chosen.log_level)
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
+        targets.configure(WorkingCalendar.from_settings(chosen.working_time))
         app.state.engine = engine
         app.state.intake_writes = intake.intake_writes(engine)
         app.state.categories = CategoryCache(engine)

@@ -32,6 +32,10 @@ class Category(Table, table=True):
     nearby_radius_m: int = 250
     default_priority: str = Field(default="normal", max_length=16)
     target_hours: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
+    # Per priority, {"amount": 3, "unit": "working_days"}: measured on the council's working calendar.
+    targets: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSONType, nullable=False, server_default="{}")
+    )
     questions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)
     active: bool = True
     created_at: datetime = _when()

@@ -6,7 +6,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID, uuid4
@@ -27,6 +27,7 @@ from deal_shared.report_it import (
     ReportCreate,
     ReportStatus,
 )
+from report_it import targets
 from report_it.answers import priority_for, validate_answers
 from report_it.categories import get_category
 from report_it.errors import CategoryStaffOnly, OutsideBorough, ReportNotFound
@@ -58,8 +59,7 @@ def questions_of(category: Category) -> list[CategoryQuestion]:
 
 
 def expected_at(category: Category, priority: Priority, created_at: datetime) -> datetime | None:
-    hours = category.target_hours.get(priority.value)
-    return created_at + timedelta(hours=hours) if hours else None
+    return targets.expected_at(category, priority, created_at)
 
 
 def check_in_borough(borough: Borough, lat: float, lon: float) -> None:

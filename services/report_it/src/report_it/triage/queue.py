@@ -119,6 +119,7 @@ def to_item(report: Report, category: Category, photos: list[Photo], *, base_url
         created_at=report.created_at,
         updated_at=report.updated_at,
         expected_at=report.expected_at,
+        overdue=report.expected_at is not None and report.expected_at < utcnow(),
         location=Location(lat=report.lat, long=report.lon),
         address=report.address,
         description=report.description,
