@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install chromium screenshots
+.PHONY: run test lint install chromium screenshots identity-provider
 
 install: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): $(MEMBERS)
 run: $(STAMP)
 	$(PY) scripts/run.py
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium identity-provider
 	$(PY) -m pytest -q
 
 # The README's screenshots, taken by the browser tests (which otherwise write them under var/screenshots).
@@ -31,6 +31,12 @@ chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "could not install chromium: the browser tests cannot run" >&2
+
+# The OpenID provider the tests start in place of the council's (oidc-provider under Node), from its lock file.
+identity-provider: tests/oidc/node_modules/.package-lock.json
+
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --silent
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,19 +1,18 @@
 """Who is calling: OAuth2 bearer JWTs (RS256/ES256) verified against an issuer, an audience and a JWKS.
 
-The council's identity provider (e.g. Microsoft Entra ID) plugs in through `AuthSettings`. For local runs
-and tests a development key signs tokens (see `deal_shared.devtoken`); services trust it only in dev mode.
+The council's identity provider (Microsoft Entra ID, or any OpenID provider) plugs in through `AuthSettings`:
+its issuer (the JWKS is found by discovery unless `jwks_url` is given), the API's audience, and the claim its
+roles come in. For local runs and tests a development key signs tokens (see `deal_shared.devtoken`); services
+trust it only in dev mode.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
 import jwt
 from fastapi import Depends, Request
 from pydantic import BaseModel, Field
@@ -21,6 +20,7 @@ from pydantic_settings import BaseSettings
 from starlette.concurrency import run_in_threadpool
 
 from deal_shared.errors import Forbidden, Unauthenticated
+from deal_shared.oidc_keys import JwksCache
 
 ALLOWED_ALGORITHMS = ["RS256", "ES256"]
 DEV_ISSUER = "https://dev.deal-digital.invalid/"
@@ -54,39 +54,21 @@ class AuthSettings(BaseSettings):
 
     issuer: str = DEV_ISSUER
     audience: str = DEFAULT_AUDIENCE
+    # Unset: discovered from the issuer's /.well-known/openid-configuration.
     jwks_url: str | None = None
+    # Where the provider puts the caller's roles; Entra ID puts app roles in `roles`. A dotted path reaches into
+    # a nested claim (e.g. `realm_access.roles`).
+    roles_claim: str = "roles"
+    # An unknown key id fetches the keys again (the provider rotated), at most this often.
+    jwks_min_refresh_seconds: float = 10
+    jwks_max_age_seconds: float = 3600
     dev_mode: bool = False
     dev_key_path: Path = Path("var/dev-signing-key.json")
     leeway_seconds: int = 30
 
-
-class JwksCache:
-    """Fetches the identity provider's JWKS, refreshing on an unknown key id (keys rotate) at most every 60 s."""
-
-    def __init__(self, url: str, *, http: httpx.Client | None = None) -> None:
-        self.url = url
-        self.http = http or httpx.Client(timeout=5)
-        self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
-        self._lock = threading.Lock()
-
-    def key_for(self, kid: str | None) -> Any:
-        if kid not in self._keys and time.monotonic() - self._fetched_at > 60:
-            self._refresh()
-        if kid is None and len(self._keys) == 1:
-            return next(iter(self._keys.values()))
-        if kid not in self._keys:
-            raise Unauthenticated("The token was signed with a key the identity provider does not publish.")
-        return self._keys[kid]
-
-    def _refresh(self) -> None:
-        with self._lock:
-            try:
-                document = self.http.get(self.url).raise_for_status().json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise Unauthenticated("The identity provider's keys could not be fetched; try again.") from exc
-            self._keys = {k.get("kid"): jwt.PyJWK(k).key for k in document.get("keys", [])}
-            self._fetched_at = time.monotonic()
+    @property
+    def uses_identity_provider(self) -> bool:
+        return bool(self.jwks_url) or self.issuer != DEV_ISSUER
 
 
 class TokenVerifier:
@@ -97,16 +79,24 @@ class TokenVerifier:
         if settings.dev_mode:
             public = json.loads(settings.dev_key_path.read_text())["public"]
             self._static_keys[public.get("kid")] = jwt.PyJWK(public).key
-        if settings.jwks_url and self._jwks is None:
-            self._jwks = JwksCache(settings.jwks_url)
+        if settings.uses_identity_provider and self._jwks is None:
+            self._jwks = JwksCache(
+                settings.jwks_url,
+                issuer=settings.issuer,
+                min_refresh_seconds=settings.jwks_min_refresh_seconds,
+                max_age_seconds=settings.jwks_max_age_seconds,
+            )
         if not self._static_keys and self._jwks is None:
-            raise ValueError("auth needs a JWKS URL, or dev mode with a development key")
+            raise ValueError("auth needs the identity provider's issuer (or JWKS URL), or dev mode with a dev key")
+        # Development tokens carry the development issuer even when a real provider is configured beside them.
+        self._dev_issuers = sorted({settings.issuer, DEV_ISSUER})
 
-    def _key(self, kid: str | None) -> Any:
+    def _key(self, kid: str | None) -> tuple[Any, str | list[str]]:
+        """The key to check the signature with, and the issuers a token signed with it may name."""
         if kid in self._static_keys:
-            return self._static_keys[kid]
+            return self._static_keys[kid], self._dev_issuers
         if self._jwks is not None:
-            return self._jwks.key_for(kid)
+            return self._jwks.key_for(kid), self.settings.issuer
         raise Unauthenticated("The token was signed with an unknown key.")
 
     def verify(self, token: str) -> Principal:
@@ -117,13 +107,14 @@ class TokenVerifier:
         algorithm = header.get("alg")
         if algorithm not in ALLOWED_ALGORITHMS:
             raise Unauthenticated(f"Tokens signed with alg={algorithm!r} are not accepted; use RS256 or ES256.")
+        key, issuers = self._key(header.get("kid"))
         try:
             claims = jwt.decode(
                 token,
-                self._key(header.get("kid")),
+                key,
                 algorithms=[algorithm],
                 audience=self.settings.audience,
-                issuer=self.settings.issuer,
+                issuer=issuers,
                 leeway=self.settings.leeway_seconds,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
@@ -141,11 +132,20 @@ class TokenVerifier:
             raise Unauthenticated(f"The bearer token lacks the {exc.claim!r} claim.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("The bearer token's signature or claims are not valid.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims, roles_claim=self.settings.roles_claim)
 
 
-def principal_from_claims(claims: dict[str, Any]) -> Principal:
-    raw_roles = claims.get("roles") or []
+def _claim_at(claims: dict[str, Any], path: str) -> Any:
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def principal_from_claims(claims: dict[str, Any], *, roles_claim: str = "roles") -> Principal:
+    raw_roles = _claim_at(claims, roles_claim) or []
     if isinstance(raw_roles, str):
         raw_roles = raw_roles.split()
     roles = frozenset(Role(r) for r in raw_roles if r in Role.__members__)

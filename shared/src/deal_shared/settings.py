@@ -32,6 +32,6 @@ class ServiceSettings(BaseSettings):
     def _production_refuses_dev_mode(self) -> ServiceSettings:
         if self.environment is Environment.production and self.auth.dev_mode:
             raise ValueError("dev mode (the development signing key) is refused in production")
-        if self.environment is Environment.production and not self.auth.jwks_url:
-            raise ValueError("production needs auth.jwks_url: the identity provider's signing keys")
+        if self.environment is Environment.production and not self.auth.uses_identity_provider:
+            raise ValueError("production needs auth.issuer (or auth.jwks_url): the council's identity provider")
         return self
