@@ -69,6 +69,11 @@ class Settings(ServiceSettings):
     nearby_refresh_seconds: float = Field(default=1.0, description="How soon other processes' changes reach it")
     nearby_rendered_max: int = Field(default=50_000, description="Reports whose public JSON it keeps rendered")
 
+    # Routing rules applied to new reports in the background (see routing.router).
+    run_router: bool = True
+    routing_poll_seconds: float = 1.0
+    routing_batch_size: int = 50
+
     # Background delivery of the outbox (e-mail, webhooks, Footprints cases): in the serving process by default;
     # production may switch it off there and run `report-it worker` instead.
     run_deliverer: bool = True

@@ -114,3 +114,11 @@ class TemplateNotClosing(Unprocessable):
 class PreconditionRequired(ServiceError):
     status_code = 428
     title = "If-Match required"
+
+
+class RoutingRuleNotFound(NotFound):
+    title = "Routing rule not found"
+
+
+class RoutingRuleRestricted(Unprocessable):
+    title = "Safeguarding concerns are not routed by rules"

@@ -23,6 +23,7 @@ from report_it.api import (
     outbox,
     photos,
     reports,
+    routing,
     subscriptions,
     templates,
     triage,
@@ -36,6 +37,7 @@ from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
 from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
+from report_it.routing.router import BackgroundRouter
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
 
@@ -60,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
         if deliverer is not None:
             deliverer.start()
+        routing_worker = BackgroundRouter(engine, chosen, app.state.borough) if chosen.run_router else None
+        if routing_worker is not None:
+            routing_worker.start()
         nearby_model = (
             start_nearby_index(
                 engine,
@@ -76,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if nearby_model is not None:
                 nearby_model.close()
+            if routing_worker is not None:
+                routing_worker.close()
             if deliverer is not None:
                 deliverer.close()
             engine.dispose()
@@ -99,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(updates.router)
     app.include_router(triage.router)
     app.include_router(templates.router)
+    app.include_router(routing.router)
     app.include_router(webhooks.router)
     app.include_router(exports.router)
     app.include_router(outbox.router)

@@ -88,6 +88,9 @@ class Report(Table, table=True):
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when a fixed or closed report is reopened: it waits in the triage queue again until an officer acts.
     reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the routing rules looked at the new report, and the rule that matched (if any).
+    routed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    routing_rule_id: uuid.UUID | None = Field(default=None)
 
 
 class Photo(Table, table=True):
@@ -210,3 +213,39 @@ class OutboxMessage(Table, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _when()
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoutingRule(Table, table=True):
+    """What happens to new reports of a category in an area: acknowledged at once, or held for triage; a priority."""
+
+    __tablename__ = "routing_rule"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    position: int = Field(index=True)
+    name: str = Field(max_length=120)
+    category_code: str | None = Field(default=None, max_length=64)
+    footprint_code: str | None = Field(default=None, max_length=32)
+    ward_code: str | None = Field(default=None, max_length=32)
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    decision: str = Field(default="hold", max_length=16)
+    priority: str | None = Field(default=None, max_length=16)
+    active: bool = True
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    updated_by: str = Field(max_length=200)
+
+
+class RoutingRuleAudit(Table, table=True):
+    """Each change to a routing rule, kept after the rule itself is deleted."""
+
+    __tablename__ = "routing_rule_audit"
+    __table_args__ = (Index("ix_routing_rule_audit_at", "at"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    rule_id: uuid.UUID
+    at: datetime = _when()
+    actor_subject: str = Field(max_length=200)
+    actor_name: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=16)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSONType)

@@ -1,0 +1,83 @@
+"""/v1/routing-rules: admins edit the rules new reports are routed by (each change audited) and preview them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from deal_shared.auth import AdminPrincipal
+from deal_shared.routing import (
+    RoutingPreview,
+    RoutingPreviewRequest,
+    RoutingRuleChange,
+    RoutingRuleCreate,
+    RoutingRulePublic,
+    RoutingRuleUpdate,
+)
+from report_it.db import SessionDep
+from report_it.routing import preview, rules
+
+router = APIRouter(prefix="/v1/routing-rules", tags=["routing rules"])
+
+
+@router.get("", response_model=list[RoutingRulePublic], summary="Admin: the rules, in the order they are tried")
+def list_rules(_admin: AdminPrincipal, session: SessionDep) -> list[RoutingRulePublic]:
+    return [rules.to_public(r) for r in rules.list_rules(session)]
+
+
+@router.post("", response_model=RoutingRulePublic, status_code=201, summary="Admin: add a rule")
+def create_rule(body: RoutingRuleCreate, admin: AdminPrincipal, session: SessionDep) -> RoutingRulePublic:
+    return rules.to_public(rules.create_rule(session, data=body, actor=admin))
+
+
+@router.get("/audit", response_model=list[RoutingRuleChange], summary="Admin: every change to the rules, newest first")
+def audit(
+    _admin: AdminPrincipal,
+    session: SessionDep,
+    rule_id: Annotated[UUID | None, Query(description="One rule's changes only")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[RoutingRuleChange]:
+    return rules.audit_trail(session, rule_id=rule_id, limit=limit)
+
+
+@router.post(
+    "/preview",
+    response_model=RoutingPreview,
+    summary="Admin: what an unsaved rule would have done to the reports of the last `days` days (after the others)",
+)
+def preview_new(body: RoutingPreviewRequest, _admin: AdminPrincipal, session: SessionDep) -> RoutingPreview:
+    earlier = rules.list_rules(session, active_only=True)
+    return preview.preview(session, rule=preview.rule_from_fields(body.rule), earlier=earlier, days=body.days)
+
+
+@router.get(
+    "/{rule_id}/preview",
+    response_model=RoutingPreview,
+    summary="Admin: what a rule would have done to the reports of the last `days` days, where it stands in order",
+)
+def preview_rule(
+    rule_id: UUID,
+    _admin: AdminPrincipal,
+    session: SessionDep,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> RoutingPreview:
+    rule = rules.get_rule(session, rule_id)
+    ordered = rules.list_rules(session, active_only=True)
+    earlier = [r for r in ordered if (r.position, r.created_at) < (rule.position, rule.created_at)]
+    return preview.preview(session, rule=rule, earlier=earlier, days=days)
+
+
+@router.patch("/{rule_id}", response_model=RoutingRulePublic, summary="Admin: change a rule (or its position)")
+def update_rule(
+    rule_id: UUID, body: RoutingRuleUpdate, admin: AdminPrincipal, session: SessionDep
+) -> RoutingRulePublic:
+    rule = rules.get_rule(session, rule_id)
+    return rules.to_public(rules.update_rule(session, rule=rule, data=body, actor=admin))
+
+
+@router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Admin: remove a rule")
+def delete_rule(rule_id: UUID, admin: AdminPrincipal, session: SessionDep) -> Response:
+    rules.delete_rule(session, rule=rules.get_rule(session, rule_id), actor=admin)
+    return Response(status_code=204)
