@@ -33,6 +33,12 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float,
     return lat - dlat, lon - dlon, lat + dlat, lon + dlon
 
 
+# How far beyond the outline's bounding box a position may still be asked about. A lookup just over the boundary
+# is real (a resident on the far side of the road); one at the pole or across the antimeridian is not, and the work
+# of a lookup grows without limit there (a degree of longitude shrinks to nothing).
+REACH_M = 25_000
+
+
 class Borough:
     """The borough outline, answering "is this point inside?" and "how far outside is it?" quickly."""
 
@@ -42,6 +48,12 @@ class Borough:
         self._prepared = prepared.prep(geometry)
         self._origin_lat = geometry.centroid.y
         self._cos = math.cos(math.radians(self._origin_lat))
+        min_lon, min_lat, max_lon, max_lat = geometry.bounds
+        dlat = REACH_M / METRES_PER_DEGREE
+        # The widest degree of longitude inside the reach is at the edge nearest the pole.
+        edge = min(89.0, max(abs(min_lat), abs(max_lat)) + dlat)
+        dlon = REACH_M / (METRES_PER_DEGREE * math.cos(math.radians(edge)))
+        self.reach = (min_lat - dlat, min_lon - dlon, max_lat + dlat, max_lon + dlon)
         # A local equirectangular projection in metres: accurate to well under 1% across a borough.
         self._scale = (METRES_PER_DEGREE * self._cos, METRES_PER_DEGREE)
         self._metric = shapely.transform(geometry, lambda xy: xy * self._scale)
@@ -51,6 +63,16 @@ class Borough:
 
     def contains(self, lat: float, lon: float) -> bool:
         return self._prepared.covers(Point(lon, lat))
+
+    def out_of_reach(self, lat: float, lon: float) -> str | None:
+        """Which coordinate ("lat" or "long") puts the point beyond `REACH_M` of the outline's bounding box, if
+        either does: such a point is refused before any work is done for it."""
+        min_lat, min_lon, max_lat, max_lon = self.reach
+        if not min_lat <= lat <= max_lat:  # also refuses NaN
+            return "lat"
+        if not min_lon <= lon <= max_lon:
+            return "long"
+        return None
 
     def distance_outside_m(self, lat: float, lon: float) -> float:
         if self.contains(lat, lon):

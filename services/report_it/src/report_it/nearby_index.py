@@ -92,6 +92,24 @@ def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)
 
 
+# cos(latitude) is taken no smaller than this (about 89.99 degrees), so a window's size is always a number.
+MIN_COS = 1e-4
+# A lookup whose window has at most this many cells is answered on the event loop (a few microseconds each); a
+# wider one is handed to the thread pool, so no lookup holds up the others.
+INLINE_CELLS = 256
+
+
+def window(lat: float, radius_m: float) -> tuple[int, int]:
+    """How many cells a lookup walks on each side of its centre cell: (rows, columns)."""
+    metres_per_lon = METRES_PER_DEGREE * max(math.cos(math.radians(lat)), MIN_COS)
+    return math.ceil(radius_m / METRES_PER_DEGREE / CELL_DEGREES), math.ceil(radius_m / metres_per_lon / CELL_DEGREES)
+
+
+def walks_inline(lat: float, radius_m: float) -> bool:
+    rows, cols = window(lat, radius_m)
+    return (2 * rows + 1) * (2 * cols + 1) <= INLINE_CELLS
+
+
 class OpenReportIndex:
     def __init__(
         self,
@@ -253,21 +271,36 @@ class OpenReportIndex:
 
         Chosen as `reports.nearby_open_reports` chooses in SQL: the nearest `limit + 5` by flat-earth distance
         (inside the circle with 1% to spare), then measured exactly, kept inside the radius, nearest first."""
-        metres_per_lon = METRES_PER_DEGREE * math.cos(math.radians(lat))
-        rows = math.ceil(radius_m / METRES_PER_DEGREE / CELL_DEGREES)
-        cols = math.ceil(radius_m / metres_per_lon / CELL_DEGREES)
+        metres_per_lon = METRES_PER_DEGREE * max(math.cos(math.radians(lat)), MIN_COS)
+        rows, cols = window(lat, radius_m)
         centre_row, centre_col = _cell(lat, lon)
         margin = (radius_m * 1.01) ** 2
-        shortlist = []
         cells = self._cells
-        for row in range(centre_row - rows, centre_row + rows + 1):
-            for column in range(centre_col - cols, centre_col + cols + 1):
-                for entry in cells.get((category, row, column), ()):
-                    dy = (entry[1] - lat) * METRES_PER_DEGREE
-                    dx = (entry[2] - lon) * metres_per_lon
-                    squared = dx * dx + dy * dy
-                    if squared <= margin:
-                        shortlist.append((squared, entry))
+        # The work is bounded whatever the point: the window's cells, or every cell held when there are fewer (the
+        # window grows with 1/cos(latitude), and towards a pole it would hold more cells than the model ever has).
+        if (2 * rows + 1) * (2 * cols + 1) <= len(cells):
+            lists = (
+                cells.get((category, row, column), ())
+                for row in range(centre_row - rows, centre_row + rows + 1)
+                for column in range(centre_col - cols, centre_col + cols + 1)
+            )
+        else:
+            low_row, high_row, low_col, high_col = (
+                centre_row - rows, centre_row + rows, centre_col - cols, centre_col + cols
+            )  # fmt: skip
+            lists = (
+                entries
+                for (code, row, column), entries in list(cells.items())
+                if code == category and low_row <= row <= high_row and low_col <= column <= high_col
+            )
+        shortlist = []
+        for entries in lists:
+            for entry in entries:
+                dy = (entry[1] - lat) * METRES_PER_DEGREE
+                dx = (entry[2] - lon) * metres_per_lon
+                squared = dx * dx + dy * dy
+                if squared <= margin:
+                    shortlist.append((squared, entry))
         shortlist.sort(key=_first)
         found = []
         for _, (report_id, report_lat, report_lon) in shortlist[: limit + 5]:

@@ -18,7 +18,8 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
-from deal_shared.geo import METRES_PER_DEGREE, Borough, bounding_box, haversine_m
+from deal_shared.errors import FieldError
+from deal_shared.geo import METRES_PER_DEGREE, REACH_M, Borough, bounding_box, haversine_m
 from deal_shared.report_it import (
     OPEN_STATUSES,
     CategoryQuestion,
@@ -60,6 +61,18 @@ def questions_of(category: Category) -> list[CategoryQuestion]:
 
 def expected_at(category: Category, priority: Priority, created_at: datetime) -> datetime | None:
     return targets.expected_at(category, priority, created_at)
+
+
+def check_within_reach(borough: Borough, lat: float, lon: float, *, where: str = "query") -> None:
+    """Refuse a point far outside the borough before any work is done for it (see `geo.REACH_M`)."""
+    field = borough.out_of_reach(lat, lon)
+    if field is None:
+        return
+    reason = f"must be within {REACH_M // 1000} km of {borough.name}"
+    raise OutsideBorough(
+        f"{field}: {reason}; we only deal with problems in and around the borough.",
+        errors=[FieldError(field=f"{where}.{field}", reason=reason)],
+    )
 
 
 def check_in_borough(borough: Borough, lat: float, lon: float) -> None:

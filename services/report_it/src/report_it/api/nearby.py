@@ -24,10 +24,12 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.errors import CategoryNotFound
 from report_it.models import Category
-from report_it.nearby_index import OpenReportIndex, Rendered, Renderer
+from report_it.nearby_index import OpenReportIndex, Rendered, Renderer, walks_inline
+from report_it.reports import check_within_reach
 from report_it.visibility import Viewer
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+MAX_RADIUS_M = 5000
 
 
 @router.get(
@@ -41,17 +43,19 @@ async def nearby(
     category: Annotated[str, Query(description="Category code")],
     lat: Annotated[float, Query(ge=-90, le=90)],
     long: Annotated[float, Query(ge=-180, le=180)],
-    radius_m: Annotated[int | None, Query(ge=10, le=5000, description="Default: the category's radius")] = None,
+    radius_m: Annotated[int | None, Query(ge=10, le=MAX_RADIUS_M, description="Default: the category's radius")] = None,
 ) -> Response:
     # The hottest read of the service: the app's parts are taken from its state here rather than as dependencies,
     # each of which costs more to resolve than the lookup itself.
     state = request.app.state
+    check_within_reach(state.borough, lat, long)
     settings: Settings = state.settings
     base = public_base_url(request, settings)
     chosen = state.categories.get(category)
     if not viewer.can_see_category(chosen):
         raise CategoryNotFound(f"There is no category with code {category!r}.", category=category)
-    radius = radius_m or chosen.nearby_radius_m
+    # A category's own radius is held to the same ceiling as the query's, whatever was stored.
+    radius = min(radius_m or chosen.nearby_radius_m, MAX_RADIUS_M)
     ask = NearbyAsk(chosen, viewer, lat, long, radius, base, settings.sensitive_grid_m)
     index: OpenReportIndex | None = state.nearby_index
     # A reporter's tracking token shows their own report exactly: one lookup rendered for them alone, not from the
@@ -87,7 +91,10 @@ async def _nearby_from_memory(index: OpenReportIndex, engine: Engine, ask: Nearb
     # for reports not rendered yet for this kind of viewer.
     if index.behind:
         await run_in_threadpool(index.catch_up)
-    found = index.nearest(ask.category.code, ask.lat, ask.lon, ask.radius_m, NEARBY_LIMIT)
+    if walks_inline(ask.lat, ask.radius_m):
+        found = index.nearest(ask.category.code, ask.lat, ask.lon, ask.radius_m, NEARBY_LIMIT)
+    else:
+        found = await run_in_threadpool(index.nearest, ask.category.code, ask.lat, ask.lon, ask.radius_m, NEARBY_LIMIT)
     exact = ask.viewer.sees_exact(ask.category)
     look = look_of(ask.category)
     bodies = {report_id: index.rendered(report_id, exact=exact, base=ask.base, look=look) for report_id, _ in found}
