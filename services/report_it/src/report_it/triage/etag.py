@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from deal_shared.errors import StaleVersion
 from report_it.models import Report
@@ -39,12 +40,12 @@ def matches(report: Report, if_match: str) -> bool:
     return any(_normal(tag) == current for tag in if_match.split(",") if tag.strip())
 
 
-def check_fresh(report: Report, if_match: str, *, current: dict) -> None:
-    """Refuse a change made from an old copy (412), showing the report as it now is."""
+def check_fresh(report: Report, if_match: str, *, current: Callable[[], dict]) -> None:
+    """Refuse a change made from an old copy (412), showing the report as it now is (`current()` renders it)."""
     if not matches(report, if_match):
         raise StaleVersion(
             f"{report.reference} was changed by someone else since you loaded it; here it is as it is now. "
             "Check it and try again with its new etag.",
-            current=current,
+            current=current(),
             current_etag=etag_of(report),
         )
