@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from deal_shared.http import parse, send
 from deal_shared.pagination import Page
@@ -108,6 +108,10 @@ class CategoryQuestion(BaseModel):
     values: list[AttributeValue] = Field(default_factory=list)
 
 
+# Round-the-clock hours, at most a year: a larger figure overflows a date and would fail every report made.
+TargetHours = Annotated[int, Field(ge=1, le=24 * 366)]
+
+
 class CategoryFields(BaseModel):
     name: Annotated[str, StringConstraints(min_length=2, max_length=120)]
     group: Annotated[str, StringConstraints(min_length=2, max_length=60)]
@@ -121,7 +125,7 @@ class CategoryFields(BaseModel):
     )
     nearby_radius_m: int = Field(default=250, ge=10, le=5000)
     default_priority: Priority = Priority.normal
-    target_hours: dict[Priority, int] = Field(
+    target_hours: dict[Priority, TargetHours] = Field(
         default_factory=dict, description="Target resolution by priority, in round-the-clock hours (see targets)"
     )
     targets: dict[Priority, Target] = Field(
@@ -151,12 +155,20 @@ class CategoryUpdate(BaseModel):
     restricted: bool | None = None
     nearby_radius_m: int | None = Field(default=None, ge=10, le=5000)
     default_priority: Priority | None = None
-    target_hours: dict[Priority, int] | None = None
+    target_hours: dict[Priority, TargetHours] | None = None
     targets: dict[Priority, Target] | None = None
     questions: list[CategoryQuestion] | None = None
     active: bool | None = None
 
     check_text = refuse_control_characters()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null(cls, value: Any) -> Any:
+        # Every field of a category has a value: an explicit null would be stored and break every later read.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep it as it is")
+        return value
 
 
 class CategoryPublic(CategoryFields):

@@ -69,9 +69,8 @@ def schema_readiness(engine: Engine, migrations_dir: Path, metadata: MetaData) -
             return None
         known = {revision for revision in current if revision_known(script, revision)}
         where = "behind the code's head" if known == current else "from another release"
-        return (
-            f"schema at {sorted(current)} ({where}; code head {sorted(heads)}) does not fit this code: "
-            + "; ".join(gaps[:5])
+        return f"schema at {sorted(current)} ({where}; code head {sorted(heads)}) does not fit this code: " + "; ".join(
+            gaps[:5]
         )
 
     return check
@@ -82,4 +81,3 @@ def revision_known(script: ScriptDirectory, revision: str) -> bool:
         return script.get_revision(revision) is not None
     except Exception:  # alembic raises its own errors for revisions it has never seen
         return False
-

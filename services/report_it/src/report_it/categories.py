@@ -34,8 +34,22 @@ def _to_row(item: CategoryCreate) -> Category:
     return Category(**data)
 
 
+MAX_HOURS = 24 * 366
+
+
 def to_public(category: Category) -> CategoryPublic:
-    return CategoryPublic.model_validate(category, from_attributes=True)
+    # What is stored is read as it is where it fits, and leniently where it does not (a null or an absurd target
+    # stored before updates were checked as strictly as creation): one bad row must not break the whole catalogue.
+    values = {name: getattr(category, name) for name in CategoryPublic.model_fields if hasattr(category, name)}
+    for name in ("keywords", "questions"):
+        values[name] = [item for item in values.get(name) or [] if item is not None]
+    for name in ("target_hours", "targets"):
+        values[name] = dict(values.get(name) or {})
+    values["target_hours"] = {
+        k: v for k, v in values["target_hours"].items() if isinstance(v, int) and 1 <= v <= MAX_HOURS
+    }
+    values = {name: value for name, value in values.items() if value is not None}
+    return CategoryPublic.model_validate(values)
 
 
 def list_categories(session: Session, *, include_staff_only: bool, include_inactive: bool = False) -> list[Category]:

@@ -56,7 +56,7 @@ def new_reference() -> str:
 
 
 def questions_of(category: Category) -> list[CategoryQuestion]:
-    return [CategoryQuestion.model_validate(q) for q in category.questions]
+    return [CategoryQuestion.model_validate(q) for q in category.questions or [] if q is not None]
 
 
 def expected_at(category: Category, priority: Priority, created_at: datetime) -> datetime | None:

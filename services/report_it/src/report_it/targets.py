@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from deal_shared.report_it import Priority
-from deal_shared.working_time import Target, TargetUnit, WorkingCalendar
+from deal_shared.working_time import MAX_TARGET, Target, TargetUnit, WorkingCalendar
 from report_it.models import Category
 
 _configured: list[WorkingCalendar] = []
@@ -33,11 +33,18 @@ def calendar() -> WorkingCalendar:
 
 
 def target_of(category: Category, priority: Priority) -> Target | None:
-    chosen = category.targets.get(priority.value)
+    # Read leniently: a target stored before updates were checked (null, or beyond a year) counts as none, rather
+    # than failing every report made in the category.
+    chosen = (category.targets or {}).get(priority.value)
     if chosen:
-        return Target.model_validate(chosen)
-    hours = category.target_hours.get(priority.value)
-    return Target(amount=hours, unit=TargetUnit.hours) if hours else None
+        try:
+            return Target.model_validate(chosen)
+        except ValueError:
+            pass
+    hours = (category.target_hours or {}).get(priority.value)
+    if not isinstance(hours, int) or not 1 <= hours <= MAX_TARGET["hours"]:
+        return None
+    return Target(amount=hours, unit=TargetUnit.hours)
 
 
 def expected_at(category: Category, priority: Priority, created_at: datetime) -> datetime | None:
