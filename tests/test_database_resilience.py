@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
 
 import httpx
 import psycopg
 import pytest
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from sqlalchemy import text
-from sqlmodel import Session
 
 from deal_shared import db
 from deal_shared.db import make_engine
-from deal_shared.sessions import get_session
+from deal_shared.service_db import SessionDep
 from deal_shared.web import install_common
 from tests.support.server import free_port, serve
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def app_on(database_url: str) -> FastAPI:

@@ -49,9 +49,14 @@ class ThrowawayCluster:
             check=True,
             capture_output=True,
         )
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        """Start (or start again, after `crash`) the server, on the same port and data."""
         subprocess.run(
             [
-                *run_as,
+                *self.run_as,
                 self.bin / "pg_ctl",
                 "-D",
                 self.dir / "data",
@@ -60,11 +65,20 @@ class ThrowawayCluster:
                 self.dir / "log",
                 "-o",
                 f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+                "start",
             ],
             check=True,
             capture_output=True,
         )
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def crash(self) -> None:
+        """Stop the server as a crash would: every backend is killed at once, nothing is shut down cleanly (the next
+        start recovers from the write-ahead log)."""
+        subprocess.run(
+            [*self.run_as, self.bin / "pg_ctl", "-D", self.dir / "data", "-m", "immediate", "stop"],
+            check=True,
+            capture_output=True,
+        )
 
     def stop(self) -> None:
         subprocess.run(

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import registry
 
+from deal_shared.db_outage import watch_commits
 from deal_shared.schema_readiness import revision_known, schema_readiness
 
 NAMING_CONVENTION = {
@@ -48,9 +49,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        watch_commits(engine)
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     _ping_connections_left_idle(engine)
+    watch_commits(engine)
     return engine
 
 

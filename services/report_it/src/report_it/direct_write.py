@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
 
+from deal_shared.db_outage import mark_outcome_unknown, note_commit_started
+
 
 class DirectWrite:
     """`mark`: a key set in the pooled connection's `info` after a write (`nearby_index` counts connections that
@@ -53,7 +55,11 @@ class DirectWrite:
 
     def run(self, values: Mapping[str, Any]) -> None:
         params = self.params(values)
-        connection = self._engine.raw_connection()
+        try:
+            connection = self._engine.raw_connection()
+        except self._dbapi_error as error:
+            # A raw checkout hands the driver's error through unwrapped; nothing was sent, so nothing was saved.
+            raise DBAPIError.instance(None, None, error, self._dbapi_error) from error
         try:
             driver = connection.driver_connection
             try:
@@ -68,9 +74,12 @@ class DirectWrite:
                     self._engine.dispose()
                 elif not self._recovered(driver):
                     connection.invalidate(error)  # never handed out again
-                raise DBAPIError.instance(
-                    self.sql, params, error, self._dbapi_error, connection_invalidated=lost
-                ) from error
+                wrapped = DBAPIError.instance(self.sql, params, error, self._dbapi_error, connection_invalidated=lost)
+                if lost:
+                    # The statement (which commits by itself) or the commit was on the wire when the connection
+                    # went: the database may have made it durable or not.
+                    mark_outcome_unknown(wrapped)
+                raise wrapped from error
             except BaseException:
                 connection.invalidate()  # in an unknown state (autocommit, say): never handed out again
                 raise
@@ -79,6 +88,7 @@ class DirectWrite:
             connection.close()
 
     def _write(self, driver: Any, params: dict[str, Any] | list[Any]) -> None:
+        note_commit_started()
         cursor = driver.cursor()
         try:
             if not self._autocommit:

@@ -7,6 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from deal_shared.db_outage import tracking_commits
 from deal_shared.web.metrics import HttpMetrics
 from deal_shared.web.request_context import (
     REQUEST_ID_HEADER,
@@ -50,7 +51,8 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            with tracking_commits():
+                await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

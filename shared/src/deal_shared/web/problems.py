@@ -8,9 +8,9 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from deal_shared.db_outage import DATABASE_ERROR_CLASSES, database_unavailable, saved_state
 from deal_shared.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem, ServiceError
 from deal_shared.web.request_context import current_request_id
 
@@ -92,31 +92,61 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(problem, getattr(exc, "headers", None))
 
-    @app.exception_handler(OperationalError)
-    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        # The database is down or restarting: nothing was stored, and the client should try again shortly.
-        log.warning("database unavailable", extra={"path": request.url.path, "error": str(exc.orig)[:200]})
-        problem = Problem(
-            type=PROBLEM_TYPE_BASE + "DatabaseUnavailable",
-            title="Service temporarily unavailable",
-            status=503,
-            detail="The service cannot reach its database just now; nothing was saved. Please try again shortly.",
-            code="DatabaseUnavailable",
-            instance=request.url.path,
-            request_id=current_request_id(),
-        )
-        return problem_response(problem, {"Retry-After": "5"})
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            return database_unavailable_response(request, exc)
+        return internal_error_response(request, exc)
+
+    # One handler for every error that means "no database just now", whichever layer raised it (the driver's own
+    # errors come through unwrapped from a raw pool checkout). Registered by class, so it runs inside the request
+    # middleware and the answer carries the request id.
+    for error_class in DATABASE_ERROR_CLASSES:
+        app.add_exception_handler(error_class, _database_error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        problem = Problem(
-            type=PROBLEM_TYPE_BASE + "InternalError",
-            title="Internal server error",
-            status=500,
-            detail="Something went wrong on our side; it has been logged. Please try again.",
-            code="InternalError",
-            instance=request.url.path,
-            request_id=current_request_id(),
-        )
-        return problem_response(problem)
+        return internal_error_response(request, exc)
+
+
+def internal_error_response(request: Request, exc: BaseException) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path}, exc_info=exc)
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + "InternalError",
+        title="Internal server error",
+        status=500,
+        detail="Something went wrong on our side; it has been logged. Please try again.",
+        code="InternalError",
+        instance=request.url.path,
+        request_id=current_request_id(),
+    )
+    return problem_response(problem)
+
+
+RETRY_AFTER_SECONDS = 5
+
+_SAVED_DETAIL = {
+    "no": "The service cannot reach its database just now; nothing was saved. Please try again shortly.",
+    "unknown": (
+        "The service lost its database while saving; whether the change was saved is not known. Retry with the same "
+        "Idempotency-Key: if it was saved, the original answer comes back, and it is never done twice."
+    ),
+}
+
+
+def database_unavailable_response(request: Request, exc: BaseException) -> JSONResponse:
+    """503 with Retry-After; `saved` says "no" only when this request is known to have saved nothing."""
+    # A read changes nothing whatever happened; only a write can leave its outcome unknown.
+    saved = "no" if request.method in ("GET", "HEAD", "OPTIONS") else saved_state(exc)
+    orig = getattr(exc, "orig", None) or exc
+    log.warning("database unavailable", extra={"path": request.url.path, "saved": saved, "error": str(orig)[:200]})
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + "DatabaseUnavailable",
+        title="Service temporarily unavailable",
+        status=503,
+        detail=_SAVED_DETAIL[saved],
+        code="DatabaseUnavailable",
+        instance=request.url.path,
+        request_id=current_request_id(),
+        saved=saved,
+    )
+    return problem_response(problem, {"Retry-After": str(RETRY_AFTER_SECONDS)})
