@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from footprints.allocation.online import choose
 from footprints.allocation.problem import CaseItem, CostModel, Problem, WorkerState, evaluate
 from footprints.allocation.repair import repair
 from footprints.allocation.synthetic import generate
-from footprints.allocation.weighted import lp_relaxation_glop, solve_weighted, transport_relaxation
+from footprints.allocation.weighted import improve, lp_relaxation_glop, solve_weighted, transport_relaxation
 
 TODAY = date(2026, 11, 23)
 
@@ -89,6 +90,33 @@ def test_weighted_plan_is_within_its_bound_and_the_bound_is_valid(seed: int) -> 
     assert solution.lower_bound <= optimum + 1e-3
     # CP-SAT proves optimality on an instance this small.
     assert solution.objective == pytest.approx(optimum, rel=1e-4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fair_weighted_polish_reaches_the_fair_optimum(seed: int) -> None:
+    # The fairness term must weigh in CP-SAT's objective exactly as in the plan's own cost.
+    cases, workers = small_instance(200 + seed, n_cases=6, n_workers=3, weighted=True)
+    costs = CostModel(fair=True, lending_radius_m=3000)
+    problem = Problem.build(cases, workers, costs=costs, today=TODAY)
+    optimum = brute_force(problem)
+    solution = solve_weighted(problem, time_budget_s=5, polish=True, gap_limit=0.0)
+    assert solution.objective == pytest.approx(optimum, rel=1e-3, abs=1.0)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fair_improve_leaves_no_single_move_that_lowers_the_objective(seed: int) -> None:
+    # improve must price the current placement with the load it adds, as evaluate does.
+    cases, workers = small_instance(300 + seed, n_cases=10, n_workers=4, weighted=True)
+    problem = Problem.build(cases, workers, costs=CostModel(fair=True, lending_radius_m=3000), today=TODAY)
+    chosen = improve(problem, dict.fromkeys(range(len(problem.cases))), deadline=time.perf_counter() + 2)
+    objective = evaluate(problem, chosen)[0]
+    for i, arcs in enumerate(problem.arcs_of_case):
+        for a in arcs:
+            moved = {**chosen, i: a}
+            load = evaluate(problem, moved)[2]
+            j = problem.arcs[a].worker
+            if a != chosen[i] and load[j] <= problem.workers[j].capacity + 1e-9:
+                assert evaluate(problem, moved)[0] >= objective - 1e-3
 
 
 def test_transportation_bound_equals_the_lp_relaxation() -> None:

@@ -210,7 +210,8 @@ def improve(problem: Problem, chosen: dict[int, int | None], *, deadline: float)
                 here = problem.costs.unplaced_m * effort
             else:
                 j0 = problem.arcs[current].worker
-                here = problem.arcs[current].cost - _marginal(problem, j0, load[j0] - effort, effort)
+                # What keeping the case costs: its arc plus the load it adds to its worker.
+                here = problem.arcs[current].cost + _marginal(problem, j0, load[j0] - effort, effort)
             for a in arcs:
                 j = problem.arcs[a].worker
                 if a == current or load[j] + effort > problem.workers[j].capacity + 1e-9:
@@ -258,7 +259,7 @@ def polish_cp_sat(
             model.add(total == base + added)
             square = model.new_int_var(0, top * top, "")
             model.add_multiplication_equality(square, [total, total])
-            terms.append(round(problem.costs.fairness_m / worker.capacity * CP_SCALE * 64) * square)
+            terms.append(round(problem.costs.fairness_m / worker.capacity * CP_SCALE) * square)
     model.minimize(sum(terms))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
@@ -271,8 +272,8 @@ def polish_cp_sat(
     for a, arc in enumerate(problem.arcs):
         if solver.boolean_value(x[a]):
             plan[arc.case] = a
-    # The squared-load term carries an extra factor of 64 so its rounding stays small; a bound mixing units
-    # would not be comparable, so CP-SAT's own bound is reported only without fair mode.
+    # The squared-load coefficients are rounded per worker, so CP-SAT's own bound is not a bound on the true fair
+    # objective; it is reported only without fair mode.
     # Each case contributes one rounded cost (at most half a unit off), so widen the bound by that much.
     slack = 0.5 * len(problem.cases) / CP_SCALE
     bound = None if problem.costs.fair else solver.best_objective_bound / CP_SCALE - slack
