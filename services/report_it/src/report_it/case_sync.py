@@ -9,6 +9,7 @@ from sqlmodel import Session
 from deal_shared.footprints import CaseUpsert, FootprintsClient
 from deal_shared.report_it import OPEN_STATUSES, ReportStatus
 from report_it.models import Category, Report
+from report_it.outcomes.refresh import mark_changed
 
 SOURCE_SYSTEM = "report_it"
 # A category without a target for the report's priority still needs a due date for allocation.
@@ -34,5 +35,7 @@ def sync_case(session: Session, client: FootprintsClient, *, report: Report, ver
     category = session.get(Category, report.category_code)
     assert category is not None
     case = client.upsert_case(SOURCE_SYSTEM, str(report.id), case_for(report, category, version=version))
-    report.footprint_code, report.ward_code = case.footprint_code, case.ward_code
+    if (report.footprint_code, report.ward_code) != (case.footprint_code, case.ward_code):
+        report.footprint_code, report.ward_code = case.footprint_code, case.ward_code
+        mark_changed(session, report.id)  # a placement does not move `updated_at`; the outcome figures follow it
     session.add(report)

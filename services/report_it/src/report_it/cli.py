@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from pathlib import Path
 
 import uvicorn
 from sqlmodel import Session
@@ -17,6 +18,8 @@ from report_it.db import migrate
 from report_it.delivery import Deliverer
 from report_it.demo import load_demo_reports
 from report_it.open311.keys import seed_demo_key
+from report_it.outcomes.commands import import_populations, rebuild_outcomes
+from report_it.outcomes.populations import seed_populations
 from report_it.retention import anonymise_closed_reports, forget_unconfirmed_subscriptions
 from report_it.templates import seed_templates
 
@@ -29,6 +32,7 @@ def setup(settings: Settings, *, demo: bool) -> None:
             added = seed_categories(session)
             session.flush()
             seed_templates(session)
+            seed_populations(session)
             reports = load_demo_reports(session) if demo else 0
             keys = seed_demo_key(session) if demo else 0
             session.commit()
@@ -52,6 +56,13 @@ def main() -> None:
         help="Remove reporters' contact details from long-closed reports, and addresses never confirmed",
     )
     anonymise.add_argument("--months", type=int, help="Closed more than this many months ago (default: setting)")
+    populations = commands.add_parser(
+        "import-populations", help="Replace the ward populations (CSV: ward_code,ward_name,footprint_code,population)"
+    )
+    populations.add_argument("file", type=Path)
+    populations.add_argument("--source", help="Where the figures come from, e.g. 'ONS mid-2022 ward estimates'")
+    populations.add_argument("--year", type=int, help="The estimates' year")
+    commands.add_parser("rebuild-outcomes", help="Recompute the outcome rollups from every report")
     args = parser.parse_args()
 
     settings = Settings()
@@ -63,6 +74,11 @@ def main() -> None:
         uvicorn.run("report_it.main:create_app", factory=True, host=args.host, port=args.port, log_config=None)
     elif args.command == "worker":
         run_worker(settings)
+    elif args.command == "import-populations":
+        count = import_populations(settings, args.file, source=args.source, year=args.year)
+        print(f"report-it: {count} ward populations imported")
+    elif args.command == "rebuild-outcomes":
+        print(f"report-it: outcome rollups rebuilt from {rebuild_outcomes(settings)} reports")
     elif args.command == "anonymise":
         months = args.months if args.months is not None else settings.retention_months
         reports, subscriptions = run_anonymise(settings, months=months)

@@ -122,3 +122,7 @@ class RoutingRuleNotFound(NotFound):
 
 class RoutingRuleRestricted(Unprocessable):
     title = "Safeguarding concerns are not routed by rules"
+
+
+class InvalidOutcomeQuery(ValidationFailed):
+    title = "Outcome query is not valid"

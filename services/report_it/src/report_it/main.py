@@ -21,6 +21,7 @@ from report_it.api import (
     intake,
     nearby,
     outbox,
+    outcomes,
     photos,
     reports,
     routing,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routing.router)
     app.include_router(webhooks.router)
     app.include_router(exports.router)
+    app.include_router(outcomes.router)
     app.include_router(outbox.router)
     app.include_router(subscriptions.router)
     app.include_router(photos.router)

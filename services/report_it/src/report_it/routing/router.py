@@ -30,6 +30,7 @@ from report_it.config import Settings
 from report_it.corrections import change_report
 from report_it.lifecycle import Actor, apply_update
 from report_it.models import Category, Report, RoutingRule
+from report_it.outcomes.refresh import mark_changed
 from report_it.routing.rules import first_match, list_rules, needs_area
 from report_it.visibility import Viewer
 
@@ -55,6 +56,7 @@ def route_report(
     if needs_area(rules) and report.footprint_code is None and locate is not None and not category.restricted:
         place = locate(report.lat, report.lon)
         report.footprint_code, report.ward_code = place.footprint.code, place.ward.code
+        mark_changed(session, report.id)  # the outcome figures follow the placement
     rule = first_match(rules, report, category)
     if rule is not None:
         actor = rule_actor(rule)

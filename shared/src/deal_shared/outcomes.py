@@ -1,0 +1,65 @@
+"""Outcome measures on the wire: Report IT's figures per month, footprint, ward, category and channel.
+
+Definitions of every figure are in docs/outcomes.md; field descriptions repeat the short form.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class OutcomeDimension(StrEnum):
+    month = "month"
+    footprint = "footprint"
+    ward = "ward"
+    category = "category"
+    channel = "channel"
+
+
+class OutcomeRow(BaseModel):
+    """One group's figures; a dimension not grouped by is null."""
+
+    month: str | None = None
+    footprint: str | None = Field(default=None, description="'' for reports not placed in a footprint")
+    ward: str | None = Field(default=None, description="'' for reports not placed in a ward")
+    category: str | None = None
+    channel: str | None = None
+    reported: int = Field(description="Reports made in the period (local months)")
+    residents: int | None = Field(description="Population of the group's wards; null when not known")
+    reports_per_1000: float | None = Field(description="reported / residents * 1,000, for the whole period")
+    share_of_reported: float | None = Field(
+        description="This row's share of reports among rows that differ only in channel (channel shift)"
+    )
+    fixed: int = Field(description="Reports fixed in the period (the latest fix), now fixed")
+    fixed_first_time: int = Field(description="Of those, never reopened")
+    fixed_first_time_share: float | None
+    with_target: int = Field(description="Fixed reports that had a target")
+    within_target: int = Field(description="Of those, fixed by the target's due moment")
+    within_target_share: float | None
+    median_fix_hours: float | None = Field(description="Working hours from report to fix, median (0.1 h)")
+    p90_fix_hours: float | None = Field(description="Working hours from report to fix, 90th percentile (0.1 h)")
+    resolutions: int = Field(description="Moves from open to fixed or closed in the period")
+    reopens: int = Field(description="Moves from fixed or closed back to open in the period")
+    reopen_rate: float | None = Field(description="reopens / resolutions")
+    not_council_responsibility: int = Field(description="Reports closed in the period as not the council's")
+    duplicates: int = Field(description="Reports closed in the period as duplicates")
+    backlog_at_end: int = Field(description="Reports open at the end of the row's month (or of the period)")
+    overdue_at_end: int = Field(description="Of those, past their target's due moment")
+
+
+class PopulationSource(BaseModel):
+    wards: int
+    total: int
+    sources: list[str]
+    illustrative: bool
+
+
+class OutcomeFigures(BaseModel):
+    from_month: str
+    to_month: str
+    group_by: list[OutcomeDimension]
+    rows: list[OutcomeRow]
+    total: OutcomeRow
+    populations: PopulationSource
