@@ -27,8 +27,10 @@ from tests.deploy_support.deployment import (
     compose,
     compose_env,
     config_data,
-    ingress_paths,
+    listener_of,
     rendered,
+    route_for,
+    route_paths,
     serves,
     serves_prefix,
     unknown_env,
@@ -108,6 +110,26 @@ def test_strict_validation_rejects_unknown_fields_and_kinds() -> None:
     assert kube.schema_problem({"apiVersion": "example.org/v1", "kind": "Widget", "metadata": {"name": "w"}})
 
 
+@pytest.mark.parametrize("kind", ["Gateway", "HTTPRoute", "BackendTrafficPolicy", "ClientTrafficPolicy"])
+def test_custom_resources_are_validated_strictly_against_their_crds(kind: str) -> None:
+    """The Gateway API objects and the controller's policies meet the schemas of their published CRDs (vendored
+    in tests/deploy_support/crd_schemas): a misspelt field, a wrong enum value or an unknown version fails."""
+    obj = kube.find(rendered("production"), kind)[0]
+    assert kube.schema_problem(obj) is None
+    misspelt = copy.deepcopy(obj)
+    misspelt["spec"]["tagretRefs"] = []
+    assert "'tagretRefs' was unexpected" in (kube.schema_problem(misspelt) or "")
+    in_metadata = copy.deepcopy(obj)
+    in_metadata["metadata"]["labells"] = {}
+    assert "labells" in (kube.schema_problem(in_metadata) or "")
+    unknown_version = {**copy.deepcopy(obj), "apiVersion": obj["apiVersion"].rpartition("/")[0] + "/v9"}
+    assert "no schema vendored" in (kube.schema_problem(unknown_version) or "")
+    if kind == "HTTPRoute":
+        wrong = copy.deepcopy(obj)
+        wrong["spec"]["rules"][0]["matches"][0]["path"]["type"] = "Prefix"  # the Ingress's word, not the route's
+        assert "Prefix" in (kube.schema_problem(wrong) or "")
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
 def test_each_service_has_its_deployment_service_autoscaler_budget_and_policy(overlay: str, service: Service) -> None:
@@ -148,11 +170,49 @@ def test_probes_ports_image_and_migrations_agree_with_the_code(overlay: str, ser
     for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         assert container[probe]["httpGet"] == {"path": path, "port": "http"}, probe
         assert serves(service.name, path), f"{service.name} does not serve {path}"
-    # Migrations run before the server starts, in an init container of the same image.
-    (migrate,) = api.pod["initContainers"]
-    assert migrate["image"] == container["image"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_each_release_migrates_once_in_a_job_of_its_own(overlay: str, service: Service) -> None:
+    """One migration Job per service and release, named after the image tag it runs, so the next tag is a new Job;
+    no pod migrates on its own start (readiness holds a pod back until the schema fits its code)."""
+    objects = rendered(overlay)
+    (container,) = api_workload(objects, service).pod["containers"]
+    jobs = [
+        workload
+        for workload in kube.workloads(objects)
+        if workload.obj["kind"] == "Job" and service_for_image(workload.pod["containers"][0]["image"]) == service
+    ]
+    assert len(jobs) == 1, f"{overlay}: {service.name} has {len(jobs)} migration Jobs"
+    (job,) = jobs
+    (migrate,) = job.pod["containers"]
+    assert migrate["image"] == container["image"], "the Job migrates to the schema of the release it rolls out"
     assert migrate["command"][-1] == "migrate"
     assert cached_command_problem(service.name, tuple(migrate["command"])) is None
+    tag = container["image"].rpartition(":")[2]
+    assert job.obj["metadata"]["name"] == f"{service.name}-migrate-{tag}", "each release runs a Job of its own"
+    for labels in (job.labels, job.obj["metadata"]["labels"]):
+        assert labels["app.kubernetes.io/component"] == "migrate", "what the two-step apply selects"
+    spec = job.obj["spec"]
+    assert 1 <= spec["backoffLimit"] <= 6, "a few retries (the database may be failing over), then a visible failure"
+    assert spec["ttlSecondsAfterFinished"] > 0 and spec["activeDeadlineSeconds"] > 0
+    assert job.pod["restartPolicy"] == "Never"
+    # It needs the settings' ConfigMap, which carries the label the two-step apply in deploy/README.md selects.
+    (config_map,) = [ref["configMapRef"]["name"] for ref in migrate["envFrom"]]
+    assert kube.find(objects, "ConfigMap", config_map)[0]["metadata"]["labels"]["app.kubernetes.io/component"] == (
+        "config"
+    )
+
+
+@pytest.mark.parametrize("overlay", ["base", *OVERLAYS])
+def test_no_pod_runs_migrations_as_an_init_container(overlay: str) -> None:
+    objects = render(DEPLOY / "base") if overlay == "base" else rendered(overlay)
+    for workload in kube.workloads(objects):
+        assert "initContainers" not in workload.pod, f"{overlay} {workload.name}: the release's Job migrates"
+        for container in workload.containers():
+            if container.get("command", [])[-1:] == ["migrate"]:
+                assert workload.obj["kind"] == "Job", f"{workload.name} migrates"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -229,7 +289,7 @@ def test_peer_addresses_are_services_and_their_policies_let_the_callers_in(overl
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_network_policies_deny_by_default_and_only_the_ingress_reaches_public_apis(overlay: str) -> None:
+def test_network_policies_deny_by_default_and_only_the_gateway_reaches_public_apis(overlay: str) -> None:
     objects = rendered(overlay)
     deny = [p for p in kube.find(objects, "NetworkPolicy") if p["spec"]["podSelector"] == {}]
     assert deny and all("ingress" not in p["spec"] and p["spec"]["policyTypes"] == ["Ingress"] for p in deny)
@@ -237,41 +297,127 @@ def test_network_policies_deny_by_default_and_only_the_ingress_reaches_public_ap
         for rule in policy["spec"].get("ingress", []):
             assert rule.get("from"), f"{policy['metadata']['name']} lets in anyone"
             assert all(peer not in ({}, {"podSelector": {}}) for peer in rule["from"]), policy["metadata"]["name"]
-    public = {path["backend"]["service"]["name"] for path in ingress_paths(objects)}
+    public = {service for _type, _path, service, _port in route_paths(objects)}
     for name in public:
         policies = kube.policies_for(objects, api_workload(objects, BY_NAME[name]).labels)
-        assert any(kube.admits(p, other_namespace=True) for p in policies), f"the ingress cannot reach {name}"
+        assert any(kube.admits(p, other_namespace=True) for p in policies), f"the Gateway cannot reach {name}"
     # Nothing else is let in from outside the namespace: not the workers, not the scheduled jobs.
     for workload in kube.workloads(objects):
         if any(kube.admits(p, other_namespace=True) for p in kube.policies_for(objects, workload.labels)):
             assert workload.obj["kind"] == "Deployment" and workload.obj["metadata"]["name"] in public, workload.name
 
 
+# What the ingress-nginx Ingresses routed (deal-digital, footprints, volunteering) before the move to the Gateway
+# API: each (Service, path prefix), every one still routed, nothing more exposed.
+INGRESS_ROUTES = {
+    ("report-it", "/open311"),
+    ("report-it", "/v1"),
+    ("report-it", "/app"),
+    ("footprints", "/v1"),
+    ("volunteering", "/v1"),
+}
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_ingress_routes_the_public_host_to_paths_report_it_serves(overlay: str) -> None:
+def test_the_routes_cover_every_path_the_ingress_did_and_the_services_serve_them(overlay: str) -> None:
     objects = rendered(overlay)
-    (ingress,) = kube.find(objects, "Ingress", "deal-digital")
-    hosts = [rule["host"] for rule in ingress["spec"]["rules"]]
-    assert hosts and not any(host.endswith(".invalid") for host in hosts), f"{overlay} sets its own host name"
-    assert [tls["hosts"] for tls in ingress["spec"]["tls"]] == [hosts]
-    routes = {path["path"]: path["backend"]["service"] for path in ingress_paths(objects, "deal-digital")}
-    assert set(routes) == {"/open311", "/v1", "/app"}
-    for prefix, backend in routes.items():
-        assert backend == {"name": "report-it", "port": {"name": "http"}}
-        assert serves_prefix("report-it", prefix), f"report-it serves nothing under {prefix}"
-    assert config_data(objects, "report-it")["REPORT_IT_PUBLIC_BASE_URL"] == f"https://{hosts[0]}"
+    paths = route_paths(objects)
+    assert {(service, path) for _type, path, service, _port in paths} == INGRESS_ROUTES
+    services = {svc["metadata"]["name"]: svc for svc in kube.find(objects, "Service")}
+    for match_type, path, service, port in paths:
+        assert match_type == "PathPrefix", f"{path}: a prefix, as the Ingress's pathType: Prefix was"
+        assert port in [p["port"] for p in services[service]["spec"]["ports"]], f"{service} has no port {port}"
+        assert serves_prefix(service, path), f"{service} serves nothing under {path}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_public_host_limits_each_client(overlay: str) -> None:
-    ingresses = [o for o in rendered(overlay) if o["kind"] == "Ingress"]
-    assert {i["metadata"]["name"] for i in ingresses} == {"deal-digital", "footprints", "volunteering"}
-    for ingress in ingresses:
-        annotations = ingress["metadata"].get("annotations", {})
-        rate = annotations.get("nginx.ingress.kubernetes.io/limit-rps", "")
-        burst = annotations.get("nginx.ingress.kubernetes.io/limit-burst-multiplier", "")
-        assert rate.isdigit() and 0 < int(rate) <= 100, f"{ingress['metadata']['name']}: limit-rps {rate!r}"
-        assert burst.isdigit() and int(burst) >= 1, f"{ingress['metadata']['name']}: burst {burst!r}"
+def test_the_gateway_listens_on_https_only_with_each_hosts_certificate(overlay: str) -> None:
+    objects = rendered(overlay)
+    (gateway,) = kube.find(objects, "Gateway")
+    (base_gateway,) = kube.find(render(DEPLOY / "base"), "Gateway")
+    assert gateway["spec"]["gatewayClassName"] != base_gateway["spec"]["gatewayClassName"], (
+        f"{overlay} names the council's GatewayClass"
+    )
+    listeners = gateway["spec"]["listeners"]
+    for listener in listeners:
+        where = f"{overlay} listener {listener['name']}"
+        assert (listener["protocol"], listener["port"]) == ("HTTPS", 443), where
+        assert listener["tls"]["mode"] == "Terminate", where
+        (certificate,) = listener["tls"]["certificateRefs"]
+        assert certificate.get("kind", "Secret") == "Secret" and certificate["name"].endswith("-tls"), where
+        assert not listener["hostname"].endswith(".invalid"), f"{where}: the overlay sets the host name"
+    assert len({listener["hostname"] for listener in listeners}) == len(listeners) == 3, "one host per API"
+    # Each route attaches to the listener for its own host, so it is served with that host's certificate.
+    for route in kube.find(objects, "HTTPRoute"):
+        route_gateway, listener = listener_of(objects, route)
+        assert route_gateway is gateway
+        assert route["spec"]["hostnames"] == [listener["hostname"]], route["metadata"]["name"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_report_its_host_routes_open311_the_api_and_the_app(overlay: str) -> None:
+    objects = rendered(overlay)
+    route = route_for(objects, "report-it")
+    (host,) = route["spec"]["hostnames"]
+    assert {path for _type, path, _service, _port in route_paths(objects, route["metadata"]["name"])} == {
+        "/open311",
+        "/v1",
+        "/app",
+    }
+    assert config_data(objects, "report-it")["REPORT_IT_PUBLIC_BASE_URL"] == f"https://{host}"
+
+
+QUANTITY = {"": 1, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 10**3, "M": 10**6, "G": 10**9}
+
+
+def quantity_bytes(value: str) -> int:
+    """A Kubernetes quantity ("100Mi") in bytes."""
+    match = re.fullmatch(r"(\d+)([A-Za-z]*)", value)
+    assert match is not None and match.group(2) in QUANTITY, f"not a quantity of bytes: {value!r}"
+    return int(match.group(1)) * QUANTITY[match.group(2)]
+
+
+def policies_targeting(objects: list[kube.Object], kind: str, target: kube.Object) -> list[kube.Object]:
+    return [
+        policy
+        for policy in kube.find(objects, kind)
+        if any(
+            (ref["group"], ref["kind"], ref["name"])
+            == ("gateway.networking.k8s.io", target["kind"], target["metadata"]["name"])
+            for ref in policy["spec"]["targetRefs"]
+        )
+    ]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_public_host_limits_each_client_and_the_body_size(overlay: str) -> None:
+    """Envoy Gateway's policies (deploy/components/envoy-gateway): every route limits requests per client address
+    (IPv4 and IPv6, each address on its own) and the size of a request; the Gateway finds the client's address."""
+    objects = rendered(overlay)
+    (gateway,) = kube.find(objects, "Gateway")
+    (client_traffic,) = policies_targeting(objects, "ClientTrafficPolicy", gateway)
+    detection = client_traffic["spec"].get("clientIPDetection", {})
+    assert detection.get("xForwardedFor") or client_traffic["spec"].get("proxyProtocol") is not None, (
+        "without the client's real address a per-client limit is one limit for everyone"
+    )
+    for route in kube.find(objects, "HTTPRoute"):
+        name = route["metadata"]["name"]
+        (policy,) = policies_targeting(objects, "BackendTrafficPolicy", route)
+        rules = policy["spec"]["rateLimit"]["global"]["rules"]
+        per_client = {}
+        for rule in rules:
+            (selector,) = rule["clientSelectors"]
+            assert selector["sourceCIDR"]["type"] == "Distinct", f"{name}: each address counted on its own"
+            per_client.setdefault(selector["sourceCIDR"]["value"], []).append(rule["limit"])
+        assert set(per_client) == {"0.0.0.0/0", "::/0"}, f"{name}: every client address"
+        for limits in per_client.values():
+            per_second = {limit["unit"]: limit["requests"] for limit in limits}
+            assert 0 < per_second["Minute"] / 60 <= per_second["Second"] <= 100, f"{name}: {limits}"
+        limit = quantity_bytes(policy["spec"]["requestBuffer"]["limit"])
+        if route_for(objects, "report-it") is route:
+            assert limit >= 6 * 15 * 10**6, "six photos of 15 MB fit in one report"
+        else:
+            assert limit <= 2**20, f"{name} takes JSON only"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

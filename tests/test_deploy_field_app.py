@@ -1,6 +1,6 @@
 """The field app on phones, as deployed: Footprints and Volunteering on HTTPS hosts of their own, named in the app's
-config and Content Security Policy, letting in exactly the app's origin, and reachable through the ingress
-controller (Kubernetes overlays); the same from the host's browser with docker compose."""
+config and Content Security Policy, letting in exactly the app's origin, and reachable through the Gateway
+(Kubernetes overlays); the same from the host's browser with docker compose."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ from tests.deploy_support.deployment import (
     compose,
     compose_env,
     config_data,
+    listener_of,
     rendered,
+    route_for,
+    route_paths,
     serves_prefix,
 )
 from tests.deploy_support.kustomize import OVERLAYS
@@ -39,36 +42,19 @@ PUBLIC_ROUTES = {
     "footprints": {"/v1/locate", "/v1/boundaries", "/v1/footprints", "/v1/wards"},
     "volunteering": {"/v1/calendar/{token}.ics", "/v1/open-data/volunteering.csv"},
 }
-APP_INGRESS = "deal-digital"
 FOREIGN_ORIGIN = "https://attacker.example"
 
 
-def ingress_for(objects: list[kube.Object], service_name: str) -> kube.Object:
-    """The one Ingress routing to `service_name`."""
-    (ingress,) = [
-        ingress
-        for ingress in kube.find(objects, "Ingress")
-        if any(
-            path["backend"]["service"]["name"] == service_name
-            for rule in ingress["spec"]["rules"]
-            for path in rule["http"]["paths"]
-        )
-    ]
-    return ingress
-
-
-def only_host(ingress: kube.Object) -> str:
-    (rule,) = ingress["spec"]["rules"]
-    return rule["host"]
+def only_host(route: kube.Object) -> str:
+    (host,) = route["spec"]["hostnames"]
+    return host
 
 
 def app_origin(objects: list[kube.Object]) -> str:
-    """Where phones open the field app: the host Report IT's Ingress serves /app on, over HTTPS."""
-    (ingress,) = kube.find(objects, "Ingress", APP_INGRESS)
-    (host,) = [
-        rule["host"] for rule in ingress["spec"]["rules"] if "/app" in {p["path"] for p in rule["http"]["paths"]}
-    ]
-    return f"https://{host}"
+    """Where phones open the field app: the host of the route sending /app to Report IT, over HTTPS."""
+    route = route_for(objects, "report-it")
+    assert "/app" in {path for _type, path, _service, _port in route_paths(objects, route["metadata"]["name"])}
+    return f"https://{only_host(route)}"
 
 
 def origin_of(url: str) -> str:
@@ -113,22 +99,20 @@ def preflight(client: TestClient, path: str, origin: str) -> Any:
 @pytest.mark.parametrize("peer", PEERS)
 def test_each_peer_has_an_https_host_of_its_own_routing_its_api(overlay: str, peer: str) -> None:
     objects = rendered(overlay)
-    ingress = ingress_for(objects, peer)
-    host = only_host(ingress)
+    route = route_for(objects, peer)
+    host = only_host(route)
     assert not host.endswith(".invalid"), f"{overlay} sets {peer}'s host name"
     assert host != urlsplit(app_origin(objects)).hostname, "a host of its own: no rewrite, the API at its own root"
-    assert [tls["hosts"] for tls in ingress["spec"]["tls"]] == [[host]]
-    assert all(tls.get("secretName") for tls in ingress["spec"]["tls"]), "TLS from a certificate Secret"
-    (app_ingress,) = kube.find(objects, "Ingress", APP_INGRESS)
-    assert ingress["spec"]["ingressClassName"] == app_ingress["spec"]["ingressClassName"]
+    gateway, listener = listener_of(objects, route)
+    assert (listener["hostname"], listener["protocol"]) == (host, "HTTPS")
+    assert [ref["name"] for ref in listener["tls"]["certificateRefs"]], "TLS from a certificate Secret"
+    assert listener_of(objects, route_for(objects, "report-it"))[0] is gateway, "the same Gateway as the app"
 
     # /v1 only: the API the app calls; the docs and the metrics stay inside the cluster.
-    (rule,) = ingress["spec"]["rules"]
-    routes = [(p["path"], p["pathType"], p["backend"]["service"]) for p in rule["http"]["paths"]]
-    assert routes == [("/v1", "Prefix", {"name": peer, "port": {"name": "http"}})]
+    assert route_paths(objects, route["metadata"]["name"]) == [("PathPrefix", "/v1", peer, PORT)]
     assert serves_prefix(peer, "/v1")
     (service,) = kube.find(objects, "Service", peer)
-    assert [(p["name"], p["targetPort"]) for p in service["spec"]["ports"]] == [("http", "http")]
+    assert [(p["name"], p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [("http", PORT, "http")]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -138,7 +122,7 @@ def test_the_app_and_the_peer_name_its_public_https_address(overlay: str, peer: 
     url = config_data(objects, "report-it")[PEERS[peer]]
     address = urlsplit(url)
     assert address.scheme == "https", f"{PEERS[peer]}={url}: phones need HTTPS"
-    assert address.hostname == only_host(ingress_for(objects, peer)), f"{PEERS[peer]}={url} is not {peer}'s host"
+    assert address.hostname == only_host(route_for(objects, peer)), f"{PEERS[peer]}={url} is not {peer}'s host"
     assert address.port is None and address.path in ("", "/") and not address.query, url
     # The peer knows its own public address too (Volunteering puts it in calendar feed links).
     public_base_url = load_settings(BY_NAME[peer], api_env(objects, peer)).public_base_url
@@ -197,15 +181,15 @@ def namespace_selectors(rules: list[kube.Object]) -> list[kube.Object]:
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 @pytest.mark.parametrize("peer", PEERS)
-def test_the_ingress_controller_reaches_each_peer_on_its_http_port_only(overlay: str, peer: str) -> None:
+def test_the_gateway_reaches_each_peer_on_its_http_port_only(overlay: str, peer: str) -> None:
     objects = rendered(overlay)
     api = api_workload(objects, BY_NAME[peer])
     (container,) = api.pod["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": PORT}]
 
     rules = controller_rules(objects, api.labels)
-    assert rules, f"no NetworkPolicy lets the ingress controller reach {peer}"
-    # The controller Report IT's public host already goes through, and the HTTP port alone.
+    assert rules, f"no NetworkPolicy lets the Gateway's proxies reach {peer}"
+    # The proxies Report IT's public host already goes through, and the HTTP port alone.
     controller = namespace_selectors(controller_rules(objects, api_workload(objects, BY_NAME["report-it"]).labels))
     assert controller and all(selector in controller for selector in namespace_selectors(rules))
     for rule in rules:

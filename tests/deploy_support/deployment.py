@@ -69,10 +69,33 @@ def config_data(objects: list[kube.Object], service_name: str) -> dict[str, str]
     return config_map["data"]
 
 
-def ingress_paths(objects: list[kube.Object], name: str | None = None) -> list[kube.Object]:
-    """The paths of every Ingress (or of the one called `name`)."""
-    rules = [rule for ingress in kube.find(objects, "Ingress", name) for rule in ingress["spec"]["rules"]]
-    return [path for rule in rules for path in rule["http"]["paths"]]
+def route_for(objects: list[kube.Object], service_name: str) -> kube.Object:
+    """The one HTTPRoute sending traffic to `service_name`."""
+    (route,) = [route for route in kube.find(objects, "HTTPRoute") if service_name in backends(route)]
+    return route
+
+
+def backends(route: kube.Object) -> set[str]:
+    return {ref["name"] for rule in route["spec"]["rules"] for ref in rule.get("backendRefs", [])}
+
+
+def route_paths(objects: list[kube.Object], name: str | None = None) -> list[tuple[str, str, str, int]]:
+    """(match type, path, Service, port) for every path every HTTPRoute (or the one called `name`) routes."""
+    return [
+        (match["path"]["type"], match["path"]["value"], ref["name"], ref["port"])
+        for route in kube.find(objects, "HTTPRoute", name)
+        for rule in route["spec"]["rules"]
+        for match in rule["matches"]
+        for ref in rule["backendRefs"]
+    ]
+
+
+def listener_of(objects: list[kube.Object], route: kube.Object) -> tuple[kube.Object, kube.Object]:
+    """The Gateway and the listener the route attaches to (each route names its listener)."""
+    (parent,) = route["spec"]["parentRefs"]
+    (gateway,) = kube.find(objects, "Gateway", parent["name"])
+    (listener,) = [item for item in gateway["spec"]["listeners"] if item["name"] == parent["sectionName"]]
+    return gateway, listener
 
 
 # ---------------------------------------------------------------------------------------------------------------

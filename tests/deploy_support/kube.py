@@ -8,6 +8,8 @@ from typing import Any
 
 import kubernetes_validate
 
+from tests.deploy_support import crd_schema
+
 # The oldest Kubernetes the manifests must suit (CronJob timeZone, autoscaling/v2, policy/v1 are all older).
 KUBERNETES_VERSION = "1.32"
 SECRET_PLACEHOLDER = "placeholder-secret"
@@ -17,9 +19,13 @@ Object = dict[str, Any]
 
 
 def schema_problem(obj: Object) -> str | None:
-    """Strict validation against the Kubernetes schemas shipped in kubernetes-validate (unknown fields fail,
-    and so does a kind the schemas do not know: no warning passes silently)."""
+    """Strict validation against the Kubernetes schemas shipped in kubernetes-validate, or for a custom resource
+    (Gateway API, the controller's policies) against the schema vendored from its published CRD: unknown fields
+    fail, and so does a kind no schema knows (no warning passes silently)."""
     label = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
+    if (vendored := crd_schema.schema_path(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))) is not None:
+        found = crd_schema.problems(obj, vendored)
+        return f"{label}: {'; '.join(found)}" if found else None
     try:
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
     except kubernetes_validate.ValidationError as error:
