@@ -1,5 +1,6 @@
 """Both services as real processes: a report acknowledged in Report IT becomes a case in the right footprint, is
-allocated, and the allocation shows on the report; with Footprints stopped for a while nothing is lost or doubled."""
+allocated, and the allocation shows on the report; with Footprints stopped for a while nothing is lost or doubled;
+and an event Footprints delivers late is ignored by Report IT as stale rather than moving the report back."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session, col, select
 
+from deal_shared.db import utcnow
+from footprints.models import OutboxEvent
 from tests.support.server import free_port
 
 from .conftest import WIGAN_CENTRAL
@@ -87,6 +92,25 @@ def environment(database, database_factory, dev_key, tmp_path):
     return env, ports, commands
 
 
+def acknowledged_report(report_it: str, staff: dict[str, str]) -> str:
+    """A new street cleansing report in Wigan Central, acknowledged: Report IT sends its case to Footprints."""
+    categories = httpx.get(f"{report_it}/v1/categories").json()
+    code = next(c["code"] for c in categories if c["skill"] == "street_cleansing" and not c["staff_only"])
+    body = {
+        "category": code,
+        "location": {"lat": WIGAN_CENTRAL[0], "long": WIGAN_CENTRAL[1]},
+        "description": "Bags dumped by the bins",
+    }
+    created = httpx.post(f"{report_it}/v1/reports", json=body, timeout=30)
+    assert created.status_code == 201, created.text
+    report_id = created.json()["id"]
+    ack = httpx.post(
+        f"{report_it}/v1/reports/{report_id}/updates", json={"status": "acknowledged"}, headers=staff, timeout=30
+    )
+    assert ack.status_code == 201, ack.text
+    return report_id
+
+
 def test_report_becomes_an_allocated_case_and_survives_footprints_downtime(
     environment, token_for, add_team, add_worker
 ) -> None:
@@ -97,21 +121,7 @@ def test_report_becomes_an_allocated_case_and_survives_footprints_downtime(
     footprints = f"http://127.0.0.1:{ports['footprints']}"
 
     def new_report() -> str:
-        categories = httpx.get(f"{report_it}/v1/categories").json()
-        code = next(c["code"] for c in categories if c["skill"] == "street_cleansing" and not c["staff_only"])
-        body = {
-            "category": code,
-            "location": {"lat": WIGAN_CENTRAL[0], "long": WIGAN_CENTRAL[1]},
-            "description": "Bags dumped by the bins",
-        }
-        created = httpx.post(f"{report_it}/v1/reports", json=body, timeout=30)
-        assert created.status_code == 201, created.text
-        report_id = created.json()["id"]
-        ack = httpx.post(
-            f"{report_it}/v1/reports/{report_id}/updates", json={"status": "acknowledged"}, headers=staff, timeout=30
-        )
-        assert ack.status_code == 201, ack.text
-        return report_id
+        return acknowledged_report(report_it, staff)
 
     def case_of(report_id: str):
         response = httpx.get(f"{footprints}/v1/cases/report_it/{report_id}", headers=staff, timeout=10)
@@ -141,3 +151,71 @@ def test_report_becomes_an_allocated_case_and_survives_footprints_downtime(
                 timeline = httpx.get(f"{report_it}/v1/reports/{report_id}/updates", headers=staff).json()
                 mentions = [u for u in timeline if "Casey Standish" in str(u)]
                 assert len(mentions) == 1, timeline
+
+
+def test_an_allocated_delivered_after_in_progress_is_stale_and_the_report_stays_in_progress(
+    environment, engine, token_for, add_team, add_worker
+) -> None:
+    env, ports, commands = environment
+    add_worker(add_team(), skills=("street_cleansing",), points=50, subject="worker.late", name="Robin Late")
+    staff = {"Authorization": f"Bearer {token_for('staff', 'manager', sub='officer.two')}"}
+    worker = {"Authorization": f"Bearer {token_for('staff', sub='worker.late')}"}
+    report_it = f"http://127.0.0.1:{ports['report_it']}"
+    footprints = f"http://127.0.0.1:{ports['footprints']}"
+    # Footprints first runs with Report IT out of its reach, so both of the case's events wait in its outbox.
+    unreachable = {
+        **env,
+        "FOOTPRINTS_REPORT_IT_URL": f"http://127.0.0.1:{free_port()}",
+        "FOOTPRINTS_OUTBOX_MAX_ATTEMPTS": "1000",
+    }
+
+    def status(report_id: str) -> str:
+        return httpx.get(f"{report_it}/v1/reports/{report_id}", headers=staff, timeout=10).json()["status"]
+
+    def outbox(report_id: str) -> list[OutboxEvent]:
+        with Session(engine, expire_on_commit=False) as session:
+            query = select(OutboxEvent).where(OutboxEvent.source_id == report_id)
+            return list(session.exec(query.order_by(col(OutboxEvent.created_at))).all())
+
+    def due_in(event: OutboxEvent, delay: timedelta) -> None:
+        with Session(engine) as session:
+            row = session.get(OutboxEvent, event.id)
+            assert row is not None
+            row.next_attempt_at = utcnow() + delay
+            session.add(row)
+            session.commit()
+
+    with running(commands["report_it"], env, ports["report_it"], "report-it"):
+        with running(commands["footprints"], unreachable, ports["footprints"], "footprints"):
+            report_id = acknowledged_report(report_it, staff)
+            case_url = f"{footprints}/v1/cases/report_it/{report_id}"
+            holder = wait_for(lambda: httpx.get(case_url, headers=staff, timeout=10).json().get("worker"))
+            case_id = httpx.get(case_url, headers=staff, timeout=10).json()["id"]
+            started = httpx.post(
+                f"{footprints}/v1/cases/{case_id}/progress", json={"kind": "in_progress"}, headers=worker
+            )
+            assert started.status_code == 200, started.text
+        assert holder["display_name"] == "Robin Late"
+        allocated, in_progress = outbox(report_id)
+        assert (allocated.payload["kind"], allocated.payload["sequence"]) == ("allocated", 1)
+        assert (in_progress.payload["kind"], in_progress.payload["sequence"]) == ("in_progress", 2)
+        assert allocated.delivered_at is None and in_progress.delivered_at is None
+        # The allocated's retry falls due after the in_progress's, as its longer backoff can make it.
+        due_in(allocated, timedelta(hours=1))
+        due_in(in_progress, timedelta(0))
+
+        with running(commands["footprints"], env, ports["footprints"], "footprints"):
+            wait_for(lambda: status(report_id) == "in_progress")
+            due_in(allocated, timedelta(0))
+            wait_for(lambda: outbox(report_id)[0].delivered_at is not None)  # a 2xx answer: delivered, not retried
+            assert status(report_id) == "in_progress"
+
+        # What Report IT answers that event, sent again as the outbox sent it.
+        service = {"Authorization": f"Bearer {token_for('service', sub='service:footprints')}"}
+        again = httpx.post(
+            f"{report_it}/v1/reports/{report_id}/case-events", json=allocated.payload, headers=service, timeout=10
+        )
+        assert again.status_code == 200 and again.json()["outcome"] == "stale, ignored", again.text
+        timeline = httpx.get(f"{report_it}/v1/reports/{report_id}/updates", headers=staff, timeout=10).json()
+        assert [u["status"] for u in timeline if u["status"] in ("allocated", "in_progress")] == ["in_progress"]
+        assert status(report_id) == "in_progress"

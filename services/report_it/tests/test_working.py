@@ -130,8 +130,10 @@ def test_case_events_are_recorded_once_and_move_the_report(api, staff_headers, t
     }
     url = f"/v1/reports/{report['id']}/case-events"
     assert api.post(url, json=event, headers=staff_headers).status_code == 403
-    assert api.post(url, json=event, headers=service).status_code == 204
-    assert api.post(url, json=event, headers=service).status_code == 204
+    first = api.post(url, json=event, headers=service)
+    assert first.status_code == 200 and first.json()["outcome"] == "applied", first.text
+    again = api.post(url, json=event, headers=service)
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate, ignored", again.text
     timeline = api.get(f"/v1/reports/{report['id']}/updates", headers=staff_headers).json()
     assert len(timeline) == 1 and timeline[0]["status"] == "allocated"
     assert "Pat Field" in timeline[0]["internal_note"]
@@ -140,7 +142,7 @@ def test_case_events_are_recorded_once_and_move_the_report(api, staff_headers, t
 
     api.post(f"/v1/reports/{report['id']}/updates", json={"status": "fixed"}, headers=staff_headers)
     late = {**event, "event_id": f"evt-{uuid.uuid4()}", "kind": "in_progress"}
-    assert api.post(url, json=late, headers=service).status_code == 204
+    assert api.post(url, json=late, headers=service).status_code == 200
     assert api.get(f"/v1/reports/{report['id']}").json()["status"] == "fixed"  # not legal: recorded, not moved
     missing = api.post(f"/v1/reports/{uuid.uuid4()}/case-events", json=event, headers=service)
     assert missing.status_code == 404

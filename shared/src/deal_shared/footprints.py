@@ -14,12 +14,14 @@ from deal_shared.http import parse, send
 from deal_shared.moments import ClientDateTime
 from deal_shared.report_it import Location, Priority
 from deal_shared.text import refuse_control_characters, strip_control_characters
+from deal_shared.versions import Outcome, SenderVersion
 
 __all__ = [
     "CaseProgress",
     "CasePublic",
     "CaseStatus",
     "CaseUpsert",
+    "CaseUpserted",
     "Caseload",
     "CaseloadCase",
     "FootprintRef",
@@ -56,10 +58,6 @@ class CaseStatus(StrEnum):
     closed = "closed"
 
 
-# The largest value of the PostgreSQL integer columns the numbers are stored in.
-INT32_MAX = 2**31 - 1
-
-
 class CaseUpsert(BaseModel):
     """A case as its source system (e.g. Report IT) knows it; sent whole on every change.
 
@@ -73,7 +71,11 @@ class CaseUpsert(BaseModel):
     location: Location
     due_at: ClientDateTime = Field(description="UTC")
     status: Literal["open", "closed"] = "open"
-    version: int = Field(default=1, ge=0, le=INT32_MAX, description="Monotonic per source; an older version is ignored")
+    version: SenderVersion | None = Field(
+        default=None,
+        description="The source's version of the case, raised on every change; Footprints applies only a version "
+        "newer than the last it applied. Absent from older senders: such an upsert is applied.",
+    )
 
     clean_text = strip_control_characters("title", "category", "skill")
 
@@ -96,6 +98,13 @@ class CasePublic(BaseModel):
     skill: str
     effort_points: int
     allocated_at: datetime | None = None
+
+
+class CaseUpserted(CasePublic):
+    """The answer to an upsert: the case as stored, and whether this upsert changed it."""
+
+    outcome: Outcome = Outcome.applied
+    detail: str = "applied"
 
 
 class ProgressKind(StrEnum):
@@ -162,14 +171,14 @@ class FootprintsClient:
         request = self.http.build_request("GET", "/v1/locate", params={"lat": lat, "long": long})
         return parse(send(self.http, request), LocateResult)
 
-    def upsert_case(self, source_system: str, source_id: str, case: CaseUpsert) -> CasePublic:
+    def upsert_case(self, source_system: str, source_id: str, case: CaseUpsert) -> CaseUpserted:
         request = self.http.build_request(
             "PUT",
             f"/v1/cases/{source_system}/{source_id}",
             content=case.model_dump_json(),
             headers={"Content-Type": "application/json"},
         )
-        return parse(send(self.http, request), CasePublic)
+        return parse(send(self.http, request), CaseUpserted)
 
     def get_case(self, case_id: UUID | str) -> CasePublic:
         return parse(send(self.http, self.http.build_request("GET", f"/v1/cases/{case_id}")), CasePublic)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from deal_shared.http import parse, send
 from deal_shared.pagination import Page
 from deal_shared.text import refuse_control_characters, strip_control_characters
+from deal_shared.versions import DeliveryAnswer, Outcome, SenderVersion
 from deal_shared.working_time import Target
 
 
@@ -494,10 +495,15 @@ class CaseEventKind(StrEnum):
 
 
 class CaseEvent(BaseModel):
-    """What happened to a report's case in Footprints; `event_id` makes a retry harmless."""
+    """What happened to a report's case in Footprints; `event_id` makes a retry harmless, `sequence` a late one."""
 
     event_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     kind: CaseEventKind
+    sequence: SenderVersion | None = Field(
+        default=None,
+        description="The case's version in Footprints after this change, raised on every change; Report IT applies "
+        "only an event newer than the last it applied. Absent from older senders: such an event is applied.",
+    )
     worker_display_name: str | None = None
     footprint_code: str | None = None
     note: str | None = None
@@ -536,14 +542,17 @@ class ReportItClient:
         request = self.http.build_request("GET", "/v1/reports/clusters", params=params)
         return parse(send(self.http, request), list[Cluster])
 
-    def post_case_event(self, report_id: UUID | str, event: CaseEvent) -> None:
+    def post_case_event(self, report_id: UUID | str, event: CaseEvent) -> DeliveryAnswer:
         request = self.http.build_request(
             "POST",
             f"/v1/reports/{report_id}/case-events",
             content=event.model_dump_json(),
             headers={"Content-Type": "application/json"},
         )
-        send(self.http, request)
+        response = send(self.http, request)
+        if not response.content:  # a release before versions answered 204 and applied what it was sent
+            return DeliveryAnswer(outcome=Outcome.applied, detail="accepted")
+        return parse(response, DeliveryAnswer)
 
     def create_report(self, report: ReportCreate, *, idempotency_key: str | None = None) -> ReportCreated:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}

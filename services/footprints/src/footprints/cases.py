@@ -4,14 +4,17 @@ Report IT's cases, told back through the outbox in the same transaction."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from deal_shared.auth import Principal
 from deal_shared.db import utcnow
 from deal_shared.footprints import CaseProgress, CaseUpsert
+from deal_shared.versions import stale_detail
 from footprints import outbox
 from footprints.allocation.online import choose
 from footprints.allocation.problem import CostModel, eligible
@@ -86,6 +89,26 @@ def _still_fits(session: Session, case: Case, costs: CostModel) -> bool:
     return worker is not None and eligible(case_item(case), worker, today=today, costs=costs)[0]
 
 
+def _claim_version(session: Session, case: Case, version: int) -> bool:
+    """Take `version` as the case's source version unless one as new is stored, in one conditional UPDATE: of two
+    upserts racing, only the newer passes (the first read took no lock). Then `case` is read again as it now is."""
+    claimed = session.execute(
+        update(Case)
+        .where(col(Case.id) == case.id, col(Case.version) < version)
+        .values(version=version)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(case)
+    return claimed.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Upserted:
+    case: Case
+    # None when applied; otherwise why the upsert left the stored case as it was.
+    ignored: str | None = None
+
+
 def upsert_case(
     session: Session,
     *,
@@ -95,10 +118,12 @@ def upsert_case(
     locator: Locator,
     costs: CostModel,
     _retried: bool = False,
-) -> Case:
+) -> Upserted:
     case = find_by_source(session, source_system, source_id)
-    if case is not None and body.version < case.version:
-        return case  # an older message overtaken by a newer one: the stored case stands
+    if case is not None and body.version is not None and not _claim_version(session, case, body.version):
+        # A late or repeated upsert: the stored case is as new or newer, and applying this one again could only move
+        # it backwards (or re-run its allocation).
+        return Upserted(case, ignored=stale_detail(body.version, case.version))
     place = locator.locate(body.location.lat, body.location.long)
     if place is None:
         raise OutsideBorough(
@@ -108,7 +133,8 @@ def upsert_case(
     created = case is None
     if case is None:
         case = Case(source_system=source_system, source_id=source_id, opened_at=now)
-    case.version = body.version
+    if body.version is not None:
+        case.version = body.version
     case.title = body.title
     case.category = body.category
     case.skill = body.skill
@@ -140,12 +166,12 @@ def upsert_case(
     if body.status == "closed":
         if case.status != "closed":
             case.status, case.closed_at = "closed", now
-        return case
+        return Upserted(case)
     if case.status in ("closed", "completed"):
         case.status, case.closed_at = "open", None  # reopened at the source
     if created or case.worker_id is None or (not case.pinned and not _still_fits(session, case, costs)):
         allocate_online(session, case, costs=costs)
-    return case
+    return Upserted(case)
 
 
 def record_progress(session: Session, case: Case, *, progress: CaseProgress, principal: Principal) -> Case:

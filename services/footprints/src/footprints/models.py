@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Float, ForeignKey, Index, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
@@ -99,7 +99,11 @@ class Case(Table, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     source_system: str = Field(max_length=64)
     source_id: str = Field(max_length=200)
+    # The source's version of the case (Report IT's), as last applied: an upsert not newer than it is ignored.
     version: int = 0
+    # Footprints' own version of the case, raised with every event it sends about the case and carried in it, so
+    # that the source applies a late event no newer than the last it applied as stale rather than going backwards.
+    sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     title: str = Field(max_length=300)
     category: str = Field(max_length=64)
     skill: str = Field(max_length=64)

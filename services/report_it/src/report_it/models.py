@@ -85,6 +85,8 @@ class Report(Table, table=True):
     ward_code: str | None = Field(default=None, max_length=32)
     # Bumped on every change Footprints must hear of; its case upsert ignores older versions.
     case_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # The sequence of the last case event from Footprints applied here: an event no newer is stale and ignored.
+    case_event_sequence: int | None = Field(default=None)
     anonymised_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Set when a fixed or closed report is reopened: it waits in the triage queue again until an officer acts.
     reopened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path
 from sqlmodel import col, select
 
 from deal_shared.auth import Role
-from deal_shared.footprints import CaseProgress, CasePublic, CaseUpsert, WorkerRef
+from deal_shared.footprints import CaseProgress, CasePublic, CaseUpsert, CaseUpserted, WorkerRef
+from deal_shared.versions import Outcome
 from footprints import cases as case_service
 from footprints.api.deps import LeaderPrincipal, PlacesDep, ServicePrincipal, SettingsDep, StaffPrincipal
 from footprints.db import SessionDep
@@ -42,7 +43,11 @@ def present(session, case: Case) -> CasePublic:
     )
 
 
-@router.put("/cases/{source_system}/{source_id}", response_model=CasePublic)
+@router.put(
+    "/cases/{source_system}/{source_id}",
+    response_model=CaseUpserted,
+    summary="A source system's case, sent whole on every change; one not newer than the stored case is ignored (200)",
+)
 def upsert_case(
     source_system: SourceSystem,
     source_id: SourceId,
@@ -51,8 +56,8 @@ def upsert_case(
     places: PlacesDep,
     settings: SettingsDep,
     _: ServicePrincipal,
-) -> CasePublic:
-    case = case_service.upsert_case(
+) -> CaseUpserted:
+    upserted = case_service.upsert_case(
         session,
         source_system=source_system,
         source_id=source_id,
@@ -60,7 +65,10 @@ def upsert_case(
         locator=places.locator(),
         costs=cost_model(settings),
     )
-    return present(session, case)
+    case = present(session, upserted.case)
+    if upserted.ignored is None:
+        return CaseUpserted(**case.model_dump())
+    return CaseUpserted(**case.model_dump(), outcome=Outcome.stale, detail=upserted.ignored)
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)

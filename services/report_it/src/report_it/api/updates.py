@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 
 from deal_shared.auth import Principal, Role, StaffPrincipal, require_roles
@@ -22,6 +22,7 @@ from deal_shared.report_it import (
     Support,
     SupportResult,
 )
+from deal_shared.versions import DeliveryAnswer
 from report_it import case_events, corrections, lifecycle, presenters, reports, support, updates
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
 from report_it.api.idempotent import IdempotencyKeyHeader, claim_key
@@ -257,20 +258,19 @@ def patch_report(
 
 @router.post(
     "/{report_id}/case-events",
-    status_code=204,
-    response_class=Response,
-    summary="Footprints (role service): what happened to the report's case; the same event_id is applied once",
+    response_model=DeliveryAnswer,
+    summary="Footprints (role service): what happened to the report's case; the same event_id is applied once, and "
+    'an event whose sequence is not newer than the last applied is answered 200 "stale, ignored"',
 )
 def post_case_event(
     report_id: UUID,
     event: CaseEvent,
     principal: Annotated[Principal, Depends(require_roles(Role.service))],
     session: SessionDep,
-) -> Response:
+) -> DeliveryAnswer:
     report = session.get(Report, report_id, with_for_update=True)
     if report is None:
         raise ReportNotFound(f"There is no report {report_id}.", report_id=str(report_id))
-    case_events.record_case_event(
+    return case_events.record_case_event(
         session, report=report, event=event, actor=Actor.of(principal, kind=ActorKind.service)
     )
-    return Response(status_code=204)
