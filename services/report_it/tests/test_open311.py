@@ -341,7 +341,8 @@ def test_bad_input_is_400_in_open311_format_never_500(client: httpx.Client, open
         {k: v for k, v in fly_tip(key).items() if k not in ("lat", "long")},
         {k: v for k, v in fly_tip(key, address_string="1 Library St").items() if k not in ("lat", "long")},
         {**fly_tip(key), "attribute[size]": "spaceship"},
-        {**fly_tip(key), "attribute[no_such_question]": "x"},
+        {**fly_tip(key), f"attribute[{'c' * 101}]": "x"},  # a client attribute's code over 100 characters
+        {**fly_tip(key), "attribute[usrn]": "x" * 2001},  # a client attribute's value over 2,000
         {**fly_tip(key), "email": "not-an-address"},
         {**fly_tip(key), "description": "x" * 5000},
     ]

@@ -259,6 +259,11 @@ class ReportPrivate(ReportPublic):
     staff: StaffIdentity | None = None
     duplicates: list[UUID] = Field(default_factory=list, description="Reports marked as duplicates of this one")
     timeline: list[ReportUpdatePublic] = Field(default_factory=list, description="Updates, oldest first")
+    client_attributes: dict[str, Any] | None = Field(
+        default=None,
+        description="Staff only: what an Open311 client sent about the report beyond the category's questions "
+        "(FixMyStreet's uprn, usrn, asset ids, its own id ...), as sent",
+    )
 
 
 class ReportCreated(ReportPrivate):

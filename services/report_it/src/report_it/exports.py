@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from deal_shared.report_it import ReportStatus, status_group
 from report_it.models import Category, Report, ReportUpdate
+from report_it.open311.models import Submission
 
 REPORT_COLUMNS = [
     "id",
@@ -38,6 +40,7 @@ REPORT_COLUMNS = [
     "support_count",
     "duplicate_of",
     "logged_by_service",
+    "client_attributes",
 ]
 UPDATE_COLUMNS = [
     "id",
@@ -84,13 +87,17 @@ def report_rows(
     def rows() -> Iterator[list]:
         with Session(engine) as session:
             allowed = _exportable(session, categories)
-            query = select(Report).where(col(Report.category_code).in_(list(allowed)))
+            query = (
+                select(Report, Submission.client_attributes)
+                .outerjoin(Submission, col(Submission.report_id) == col(Report.id))
+                .where(col(Report.category_code).in_(list(allowed)))
+            )
             if created_from:
                 query = query.where(Report.created_at >= created_from)
             if created_to:
                 query = query.where(Report.created_at < created_to)
             query = query.order_by(col(Report.created_at), col(Report.id)).execution_options(yield_per=_BATCH)
-            for r in session.exec(query):
+            for r, client_attributes in session.exec(query):
                 c = allowed[r.category_code]
                 status = ReportStatus(r.status)
                 within = "" if not (r.fixed_at and r.expected_at) else str(r.fixed_at <= r.expected_at).lower()
@@ -119,6 +126,8 @@ def report_rows(
                     r.support_count,
                     r.duplicate_of_id or "",
                     r.staff_department or "",
+                    # What an Open311 client sent beyond the questions (FixMyStreet's uprn, usrn ...), as JSON.
+                    json.dumps(client_attributes, sort_keys=True, ensure_ascii=False) if client_attributes else "",
                 ]
                 session.expunge(r)  # keep memory flat over long exports
 

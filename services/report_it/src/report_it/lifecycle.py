@@ -38,6 +38,15 @@ TRANSITIONS: dict[ReportStatus, frozenset[ReportStatus]] = {
 }
 
 
+# Fixed and closed: a move from one of these to another is a correction of how a report was closed, not a step of
+# its work (FixMyStreet staff turning "not responsible" into "fixed - council", say).
+FINISHED_STATUSES = frozenset({S.fixed, *CLOSED_STATUSES})
+
+
+def is_correction(current: ReportStatus, new: ReportStatus) -> bool:
+    return current is not new and current in FINISHED_STATUSES and new in FINISHED_STATUSES
+
+
 def allowed_next(current: ReportStatus) -> list[ReportStatus]:
     return sorted(TRANSITIONS[current])
 
@@ -103,6 +112,7 @@ def apply_update(
     changes: list[dict[str, Any]] | None = None,
     template_id: Any = None,
     event_id: str | None = None,
+    correcting: bool = False,
 ) -> ReportUpdate:
     """Record an update on `report` and, if `status` differs from the current one, move the report to it.
 
@@ -112,6 +122,8 @@ def apply_update(
     - `photo`: a photo already attached to the report (see `report_photos.attach_photos`).
     - `changes`: field corrections already applied by the caller, as `{"field", "old", "new"}` dicts.
     - `event_id`: another system's id for this event, unique across updates (the caller checks for replays).
+    - `correcting`: allow a move between fixed and closed statuses (`is_correction`), recorded as a status change
+      in `changes` too, so the timeline shows the closure was corrected.
     Marking a duplicate needs more than a status: use `duplicates.mark_duplicate`.
     The update, the report's new state and the outbox rows are added to `session`; the caller commits.
     """
@@ -119,8 +131,12 @@ def apply_update(
     new = status if status is not None and status is not current else None
     if new is None and not (public_text or internal_note or photo or changes):
         raise NothingToUpdate("An update needs a new status, a public text, an internal note, a photo or a change.")
-    if new is not None:
+    changes = list(changes or [])
+    if new is not None and correcting and is_correction(current, new):
+        changes.append({"field": "status", "old": current.value, "new": new.value})
+    elif new is not None:
         check_transition(current, new)
+    if new is not None:
         _stamp(report, new)
         report.status = new.value
     report.updated_at = utcnow()

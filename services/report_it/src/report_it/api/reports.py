@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from deal_shared.db import utcnow
 from deal_shared.pagination import Page
 from deal_shared.report_it import (
+    Channel,
     ReportPrivate,
     ReportPublic,
 )
@@ -26,6 +27,7 @@ from report_it.api.updates import timeline_of
 from report_it.config import Settings
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
+from report_it.open311.models import client_attributes_of
 from report_it.report_photos import attach_photos
 from report_it.visibility import Viewer
 
@@ -91,6 +93,8 @@ def get_report(
     detail = presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
     detail.duplicates = [d.id for d in duplicates.duplicates_of(session, report)]
     detail.timeline = timeline_of(session, report, category, viewer, base)
+    if viewer.is_staff and report.channel == Channel.open311:
+        detail.client_attributes = client_attributes_of(session, report.id)
     return detail
 
 

@@ -81,7 +81,11 @@ def search(
         raise bad("end_date", "must not be before start_date")
     if start is None and end is None and updated_after is None:
         start = utcnow() - timedelta(days=settings.default_window_days)
-    page_size = params.integer("page_size", default=settings.default_page_size, low=1, high=settings.max_page_size)
+    # GeoReport v2 has no paging: a client that does not page (FixMyStreet's import never does) gets every request
+    # in the window up to the spec's limit of 1,000, never a first page that silently drops the rest.
+    paged = params.get("page", "page_size") is not None
+    default_size = settings.default_page_size if paged else settings.max_page_size
+    page_size = params.integer("page_size", default=default_size, low=1, high=settings.max_page_size)
     page = params.integer("page", default=1, low=1, high=MAX_OFFSET)
     if (page - 1) * page_size > MAX_OFFSET:
         raise bad("page", f"pages reach {MAX_OFFSET:,} requests at most; narrow start_date and end_date instead")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, LargeBinary, UniqueConstraint, Uuid
-from sqlmodel import Field
+from sqlmodel import Field, Session, select
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
 from report_it.db import Table
@@ -62,3 +62,9 @@ class UpdateReceipt(Table, table=True):
     # A link as the client sent it: never fetched by the server.
     media_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def client_attributes_of(session: Session, report_id: uuid.UUID) -> dict[str, Any] | None:
+    """What an Open311 client sent with a report beyond its answers; None for a report from another channel."""
+    query = select(Submission.client_attributes).where(Submission.report_id == report_id)
+    return session.exec(query).first()

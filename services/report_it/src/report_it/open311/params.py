@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from deal_shared.errors import FieldError
 from report_it.open311.errors import InvalidParameter
@@ -36,10 +37,20 @@ def bad(field: str, reason: str) -> InvalidParameter:
 
 
 @dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart body (FixMyStreet posts photos as `photo1`, `photo2`, ...), read in full."""
+
+    part: str
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Params:
     """Every value of every parameter, in the order sent; empty values are already dropped."""
 
     items: tuple[tuple[str, str], ...]
+    uploads: tuple[Upload, ...] = ()
 
     def getlist(self, name: str) -> list[str]:
         return [value for key, value in self.items if key == name]
@@ -112,17 +123,45 @@ class Params:
 
 async def read_params(request: Request) -> Params:
     pairs: list[tuple[str, str]] = list(request.query_params.multi_items())
+    uploads: list[Upload] = []
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        max_files, max_file_bytes = _file_limits(request)
+        limit = MAX_BODY_BYTES + (max_files * max_file_bytes if content_type == "multipart/form-data" else 0)
         declared = request.headers.get("content-length", "0")
-        if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-            raise bad("body", f"must be at most {MAX_BODY_BYTES:,} bytes")
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+            raise bad("body", f"must be at most {limit:,} bytes")
         if content_type in _FORM_TYPES:
-            form = await request.form(max_fields=500, max_files=0)
-            pairs += [(key, value) for key, value in form.multi_items() if not isinstance(value, UploadFile)]
+            try:
+                form = await request.form(max_fields=500, max_files=max_files)
+            except HTTPException as exc:  # Starlette's own limits (too many files or fields) and malformed parts
+                raise bad("body", str(exc.detail)) from None
+            for key, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    uploads.append(await _read_upload(key, value, max_file_bytes))
+                else:
+                    pairs.append((key, value))
         elif content_type and await request.body():
             raise bad("body", "send the parameters form-encoded (application/x-www-form-urlencoded)")
-    return Params(tuple((key, normalise(value)) for key, value in pairs if value.strip() != ""))
+    return Params(
+        tuple((key, normalise(value)) for key, value in pairs if value.strip() != ""),
+        uploads=tuple(uploads),
+    )
+
+
+def _file_limits(request: Request) -> tuple[int, int]:
+    """As many photo files as a report may have, each as large as a photo may be (the /v1 limits)."""
+    settings = getattr(request.app.state, "settings", None)
+    if settings is None:
+        return 0, 0
+    return settings.max_photos_per_report, settings.max_photo_bytes
+
+
+async def _read_upload(part: str, upload: UploadFile, limit: int) -> Upload:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise bad(part, f"the file is over the {limit:,}-byte limit for a photo")
+    return Upload(part=part, filename=upload.filename or "", data=data)
 
 
 ParamsDep = Annotated[Params, Depends(read_params)]

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
 from deal_shared.report_it import ActorKind, ReportStatus
-from report_it.lifecycle import Actor, apply_update
+from report_it.lifecycle import TRANSITIONS, Actor, apply_update, is_correction
 from report_it.models import Category, Photo, Report, ReportUpdate
 from report_it.open311 import statuses
 from report_it.open311.config import Open311Settings
@@ -45,8 +45,7 @@ def _statuses_over_time(session: Session, report_ids: set[UUID]) -> dict[UUID, l
 
 def _status_at(changes: list[tuple[Any, str, str | None]], update: ReportUpdate) -> str:
     if update.status_to:
-        previous = ReportStatus(update.status_from) if update.status_from else None
-        return statuses.fixmystreet(ReportStatus(update.status_to), previous=previous)
+        return statuses.fixmystreet(ReportStatus(update.status_to))
     # A message alone: the report's status when it was written.
     index = bisect_right([when for when, _, _ in changes], update.created_at)
     return statuses.fixmystreet(ReportStatus(changes[index - 1][1]) if index else ReportStatus.submitted)
@@ -112,6 +111,27 @@ def _answer(receipt: UpdateReceipt) -> str:
     return str(receipt.report_update_id or receipt.id)
 
 
+def _status_move(raw_status: str, current: ReportStatus) -> tuple[ReportStatus | None, str | None]:
+    """The status a client's update moves the report to (None: leave it), and a note for staff when a move it
+    asked for cannot be made.
+
+    An echo of our own status moves nothing. A move the lifecycle does not allow is not refused: FixMyStreet
+    retries a refused update every half hour for ever and holds back the problem's later updates behind it, so
+    the update is taken (its text reaches the timeline) and staff are told what was asked.
+    """
+    if statuses.is_echo(raw_status, current=current):
+        return None, None
+    new = statuses.ours(raw_status, current=current)
+    if new is None or new is current:
+        return None, None
+    if new in TRANSITIONS[current] or is_correction(current, new):
+        return new, None
+    return None, (
+        f"The client asked for status {raw_status.strip().upper()}, which a report that is {current.value} "
+        "cannot move to; the status was left as it is."
+    )
+
+
 def post_update(session: Session, *, params: Params, api_key: ApiKey, exposed: dict[str, Category]) -> str:
     """Apply a client's update once per update_id; returns the update_id to answer with (ours)."""
     key_id, key_name = api_key.id, api_key.name
@@ -129,15 +149,22 @@ def post_update(session: Session, *, params: Params, api_key: ApiKey, exposed: d
     if raw_status is None:
         raise bad("status", f"is required: one of {', '.join(s.upper() for s in statuses.ACCEPTED)}")
     current = ReportStatus(report.status)
-    new = statuses.ours(raw_status, current=current)
-    new = None if new is current else new
     params.datetime("updated_datetime")  # checked, not trusted: the timeline records when we heard of it
     description = params.text("description", max_length=4000)
     links = media_urls(params)
+    new, note = _status_move(raw_status, current)
     applied = None
-    if new is not None or description:
+    if new is not None or description or note:
         actor = Actor(kind=ActorKind.service, name=key_name)
-        applied = apply_update(session, report=report, actor=actor, status=new, public_text=description)
+        applied = apply_update(
+            session,
+            report=report,
+            actor=actor,
+            status=new,
+            public_text=description,
+            internal_note=note,
+            correcting=new is not None and is_correction(current, new),
+        )
     receipt = UpdateReceipt(
         api_key_id=key_id,
         update_id=update_id,

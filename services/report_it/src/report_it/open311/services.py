@@ -14,6 +14,19 @@ from report_it.open311.errors import UnknownService
 from report_it.open311.params import is_clean
 from report_it.reports import questions_of
 
+# FixMyStreet sends its own report id as this attribute when a definition declares it (as server-set,
+# variable=false); a resend after a timeout then carries the same id, and is answered with the first report.
+CLIENT_ID_ATTRIBUTE = "fixmystreet_id"
+_CLIENT_ID_DEFINITION = {
+    "variable": False,
+    "code": CLIENT_ID_ATTRIBUTE,
+    "datatype": "string",
+    "required": False,
+    "datatype_description": "Set by the client: its own id for the report, so that a resend is recognised.",
+    "description": "The client's id for this report",
+    "values": [],
+}
+
 
 def is_exposed(category: Category) -> bool:
     """Sensitive, staff-only and safeguarding categories never appear in Open311, in lists or lookups."""
@@ -40,7 +53,8 @@ def service_entry(category: Category, settings: Open311Settings) -> dict[str, An
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description,
-        "metadata": bool(category.questions),
+        # Every definition has at least the client-id attribute, so every service has metadata to read.
+        "metadata": True,
         "type": "batch" if category.code in settings.batch_services else "realtime",
         "keywords": ",".join(category.keywords),
         "group": category.group,
@@ -61,4 +75,7 @@ def service_definition(category: Category) -> dict[str, Any]:
         }
         for question in sorted(questions_of(category), key=lambda q: q.order)
     ]
+    if all(a["code"] != CLIENT_ID_ATTRIBUTE for a in attributes):
+        last = max((a["order"] for a in attributes), default=0)
+        attributes.append({**_CLIENT_ID_DEFINITION, "order": last + 1})
     return {"service_code": category.code, "attributes": attributes}

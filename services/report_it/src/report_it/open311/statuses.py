@@ -53,8 +53,21 @@ def ours(value: str, *, current: ReportStatus) -> ReportStatus | None:
     return _TO_OURS[key]
 
 
-def fixmystreet(status: ReportStatus, *, previous: ReportStatus | None = None) -> str:
-    """Our status as FixMyStreet's extended value; a fixed or closed report opened again is a REOPEN."""
-    if previous is not None and previous not in OPEN_STATUSES and status in OPEN_STATUSES:
-        return "REOPEN"
+def fixmystreet(status: ReportStatus) -> str:
+    """Our status as FixMyStreet's extended value. A report opened again is published as the open state it is in
+    (OPEN, IN_PROGRESS ...): FixMyStreet ignores REOPEN, and its copy would stay fixed."""
     return _TO_FMS[status]
+
+
+def is_echo(value: str, *, current: ReportStatus) -> bool:
+    """Whether an incoming status is our own current status as FixMyStreet shows it.
+
+    A resident's comment on FixMyStreet carries FixMyStreet's state of the report, which is ours mapped there and
+    back: IN_PROGRESS for allocated, NO_FURTHER_ACTION for unable_to_locate, and with extended statuses off just
+    OPEN or CLOSED. Such a status says nothing new, and must not move the report.
+    """
+    key = value.strip().lower().replace(" ", "_")
+    if key == _TO_FMS[current].lower():
+        return True
+    is_open = current in OPEN_STATUSES
+    return (key == "open" and is_open) or (key == "closed" and not is_open)

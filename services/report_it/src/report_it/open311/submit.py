@@ -11,24 +11,33 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from deal_shared.errors import FieldError
+from deal_shared.errors import FieldError, ServiceError
 from deal_shared.geo import Borough
 from deal_shared.report_it import Channel, Location, ReportCreate, ReporterContact
+from report_it import outbox
+from report_it.api.submission import clean_uploads
+from report_it.config import Settings
 from report_it.errors import InvalidAnswers
 from report_it.models import Category, Report
 from report_it.open311.errors import InvalidParameter
 from report_it.open311.models import Submission
-from report_it.open311.params import Params, bad, is_clean
-from report_it.open311.services import exposed_category
+from report_it.open311.params import Params, Upload, bad, is_clean
+from report_it.open311.services import CLIENT_ID_ATTRIBUTE, exposed_category
+from report_it.photos import CleanPhoto
+from report_it.report_photos import attach_photos
 from report_it.reports import create_report, questions_of, validate_new_report
+from report_it.storage import PhotoStorage
 from report_it.visibility import Viewer
 
-# Attributes clients send about themselves rather than the problem (FixMyStreet's, chiefly): kept with the
-# submission, not validated as answers, unless the category asks a question with the same code.
-CLIENT_ATTRIBUTES = ("fixmystreet_id", "title", "report_url", "easting", "northing", "closest_address")
-CLIENT_ID_ATTRIBUTE = "fixmystreet_id"
 MAX_MEDIA_URLS = 6
 MAX_URL_LENGTH = 2000
+# Attributes that are not questions of the category are the client's own (FixMyStreet's uprn, usrn, asset ids,
+# closest_address, its report id ...): kept with the submission for staff, within these bounds.
+MAX_CLIENT_ATTRIBUTES = 50
+MAX_ATTRIBUTE_CODE = 100
+MAX_ATTRIBUTE_VALUE = 2000
+# File parts that are photos: FixMyStreet names them photo1, photo2 ...; media is the other common name.
+PHOTO_PARTS = ("photo", "media")
 
 # Where each field of the intake model came from, so errors name the parameter the client sent.
 _PARAMETER_OF = {
@@ -89,11 +98,46 @@ def _reporter(params: Params) -> ReporterContact | None:
 
 
 def _split_attributes(params: Params, category: Category) -> tuple[dict, dict]:
+    """Answers to the category's questions, validated as such; everything else is the client's, kept as sent."""
     asked = {q.code for q in questions_of(category)}
-    answers, client = {}, {}
+    answers: dict = {}
+    client: dict = {}
     for code, value in params.attributes().items():
-        (client if code in CLIENT_ATTRIBUTES and code not in asked else answers)[code] = value
+        if code in asked:
+            answers[code] = value
+            continue
+        field = f"attribute[{code}]"
+        if len(code) > MAX_ATTRIBUTE_CODE:
+            raise bad(field[:120], f"an attribute code must be at most {MAX_ATTRIBUTE_CODE} characters")
+        values = value if isinstance(value, list) else [value]
+        if any(len(v) > MAX_ATTRIBUTE_VALUE for v in values):
+            raise bad(field, f"must be at most {MAX_ATTRIBUTE_VALUE} characters")
+        client[code] = value
+    if len(client) > MAX_CLIENT_ATTRIBUTES:
+        raise bad("attribute", f"at most {MAX_CLIENT_ATTRIBUTES} attributes that are not questions of the service")
     return answers, client
+
+
+def _photo_uploads(params: Params, limit: int) -> list[Upload]:
+    photos = [u for u in params.uploads if u.part.lower().startswith(PHOTO_PARTS)]
+    other = [u.part for u in params.uploads if u not in photos]
+    if other:
+        raise bad(other[0], "is a file, but only photos can be sent as files (photo1, photo2, ...)")
+    if len(photos) > limit:
+        raise bad(photos[limit].part, f"a request can have at most {limit} photos; {len(photos)} were sent")
+    return photos
+
+
+def cleaned_photos(params: Params, settings: Settings) -> list[CleanPhoto]:
+    """The photo files re-encoded and stripped of metadata as /v1's are; a file that cannot be refuses the request
+    with the part named (nothing is stored from a file the cleaner could not vouch for)."""
+    cleaned = []
+    for upload in _photo_uploads(params, settings.max_photos_per_report):
+        try:
+            cleaned += clean_uploads([upload.data], settings)
+        except ServiceError as exc:
+            raise bad(upload.part, exc.detail) from None
+    return cleaned
 
 
 def _intake_model(params: Params, category: Category, answers: dict) -> ReportCreate:
@@ -128,7 +172,15 @@ def _earlier(session: Session, api_key_id: UUID, client_id: str | None) -> Submi
     return Submitted(report=report, submission=submission, replayed=True)
 
 
-def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borough) -> Submitted:
+def submit(
+    session: Session,
+    *,
+    params: Params,
+    api_key_id: UUID,
+    borough: Borough,
+    settings: Settings,
+    storage: PhotoStorage,
+) -> Submitted:
     category = exposed_category(session, params.get("service_code") or "")
     answers, client_attributes = _split_attributes(params, category)
     client_id = client_attributes.get(CLIENT_ID_ATTRIBUTE)
@@ -147,6 +199,7 @@ def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borou
             for e in exc.errors or []
         ]
         raise InvalidParameter("; ".join(f"{e.field} {e.reason}" for e in errors), errors=errors) from None
+    photos = cleaned_photos(params, settings)
     report, _ = create_report(session, new=new, viewer=viewer)
     submission = Submission(
         report_id=report.id,
@@ -168,6 +221,9 @@ def submit(session: Session, *, params: Params, api_key_id: UUID, borough: Borou
         if earlier is None:
             raise
         return earlier
+    if photos:
+        attach_photos(session, report=report, photos=photos, storage=storage, limit=settings.max_photos_per_report)
+    outbox.on_created(session, report=report, category=category)
     return Submitted(report=report, submission=submission, replayed=False)
 
 

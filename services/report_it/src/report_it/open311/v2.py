@@ -81,6 +81,7 @@ def service_definition(service_code: str, fmt: FormatDep, session: SessionDep) -
 
 @router.post("/requests.{fmt}", summary="Report a problem (form-encoded; api_key required)", openapi_extra=REQUEST_FORM)
 def create_request(
+    request: Request,
     fmt: FormatDep,
     params: ParamsDep,
     key: ApiKeyDep,
@@ -88,7 +89,10 @@ def create_request(
     borough: BoroughDep,
     settings: Open311SettingsDep,
 ) -> Response:
-    done = submit(session, params=params, api_key_id=key.id, borough=borough)
+    state = request.app.state
+    done = submit(
+        session, params=params, api_key_id=key.id, borough=borough, settings=state.settings, storage=state.storage
+    )
     report = done.report
     entry: dict[str, str | None] = {}
     if report.category_code in settings.batch_services:
