@@ -13,7 +13,7 @@ from deal_shared.geo import load_borough
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
 from deal_shared.working_time import WorkingCalendar
-from report_it import targets
+from report_it import submitting, targets
 from report_it.api import (
     categories,
     exports,
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = chosen
         targets.configure(WorkingCalendar.from_settings(chosen.working_time))
         app.state.engine = engine
-        app.state.intake_writes = intake.intake_writes(engine)
+        app.state.direct_writes = submitting.direct_writes(engine)
         app.state.categories = CategoryCache(engine)
         app.state.borough = load_borough(chosen.borough_geojson_path)
         app.state.storage = build_storage(chosen)

@@ -117,13 +117,6 @@ def validate_new_report(
     return NewReport(category=category, data=data, answers=answers, priority=priority, channel=channel)
 
 
-def create_report(session: Session, *, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
-    """Store the report; returns it with the reporter's secret tracking token (only its hash is kept)."""
-    report, token = new_report(new=new, viewer=viewer)
-    store_report(session, report)
-    return report, token
-
-
 class NewReportRow(SimpleNamespace):
     """A new report's column values, read by name as a `Report`'s attributes are (presenters, webhooks).
 
@@ -142,12 +135,6 @@ _NEW_REPORT_DEFAULTS = {
     for column in _REPORT_COLUMNS
     if not (field := Report.model_fields[column.key]).is_required() and field.default_factory is None
 }
-
-
-def new_report(*, new: NewReport, viewer: Viewer) -> tuple[Report, str]:
-    """The report row as an ORM object, not yet stored, and the reporter's secret tracking token."""
-    row, token = new_report_row(new=new, viewer=viewer)
-    return row.as_model(), token
 
 
 def new_report_row(*, new: NewReport, viewer: Viewer) -> tuple[NewReportRow, str]:

@@ -5,12 +5,10 @@ Its router is mounted ahead of the others (routes are matched in order): this is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -18,38 +16,18 @@ from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
 from deal_shared.report_it import ReportCreated
 from deal_shared.sessions import session_engine
-from report_it import outbox, presenters, reports
+from report_it import presenters, reports
 from report_it.api.deps import public_base_url
 from report_it.api.submission import Submission, clean_uploads, read_submission
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
-from report_it.direct_write import DirectWrite
-from report_it.idempotency import Replay, check_key, claim, remember, request_fingerprint, store_once, with_record
-from report_it.models import Report
-from report_it.nearby_index import WROTE_REPORTS
-from report_it.report_photos import attach_photos
+from report_it.idempotency import Replay, check_key, request_fingerprint
+from report_it.models import Photo, Report
 from report_it.reports import NewReportRow
-from report_it.storage import PhotoStorage
+from report_it.submitting import Keyed, submit_report
 from report_it.visibility import Viewer
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-
-
-@dataclass(frozen=True)
-class IntakeWrites:
-    """The statements a new report is written with when it is the only write, compiled once for the database."""
-
-    report: DirectWrite
-    report_with_key: DirectWrite | None  # with its Idempotency-Key's record, in one statement (PostgreSQL)
-
-
-def intake_writes(engine: Engine) -> IntakeWrites:
-    keyed = (
-        DirectWrite(with_record(reports.REPORT_INSERT_CTE), engine, mark=WROTE_REPORTS)
-        if engine.dialect.name == "postgresql"
-        else None
-    )
-    return IntakeWrites(report=DirectWrite(reports.INSERT_REPORT, engine, mark=WROTE_REPORTS), report_with_key=keyed)
 
 
 _CREATE_BODY = {
@@ -111,7 +89,6 @@ def _create(
     settings: Settings = state.settings
     categories: CategoryCache = state.categories
     borough: Borough = state.borough
-    storage: PhotoStorage = state.storage
     base = public_base_url(request, settings)
     key = check_key(idempotency_key)
     new = reports.validate_new_report(
@@ -122,71 +99,43 @@ def _create(
         category=categories.get(submission.report.category),
     )
     cleaned = clean_uploads(submission.photos, settings)
-    fingerprint = (
-        request_fingerprint(
+    keyed = None
+    if key:
+        fingerprint = request_fingerprint(
             {
                 "report": submission.report.model_dump(mode="json"),
                 "photos": [p.source_sha256 for p in cleaned],
                 "caller": viewer.principal.subject if viewer.principal else None,
             }
         )
-        if key
-        else ""
-    )
-    row, token = reports.new_report_row(new=new, viewer=viewer)
-    queued = outbox.on_created(session, report=row, category=new.category)
+        keyed = Keyed(key=key, fingerprint=fingerprint)
 
-    def created(report: Report | NewReportRow, photos: list) -> ReportCreated:
+    def answer_with(report: Report | NewReportRow, photos: list[Photo], token: str) -> ReportCreated:
         owner = Viewer(principal=viewer.principal, tracking_token=token)
         fields = presenters.private_fields(
             report, new.category, photos, owner, base_url=base, grid_m=settings.sensitive_grid_m
         )
         return ReportCreated(**fields, tracking_token=token)
 
-    writes: IntakeWrites = state.intake_writes
-    if not (cleaned or queued) and key is None:
-        # The report row is the only write: one INSERT, atomic and durable by itself, run straight on a pooled
-        # connection without BEGIN and COMMIT (see `direct_write`). Nothing else needs the row as an ORM object.
-        answer = created(row, [])
-        writes.report.run(reports.report_params(row))
-        return _created_response(answer)
-
-    if not (cleaned or queued) and writes.report_with_key is not None:
-        # The report row and its key's record are the only writes: one statement (the INSERT as a CTE), so it runs
-        # without BEGIN and COMMIT, in one round trip instead of five.
-        answer = created(row, [])
-        replay = store_once(
-            session,
-            write=writes.report_with_key,
-            params=reports.report_params(row),
-            key=key,
-            request_hash=fingerprint,
-            status_code=201,
-            body=answer.model_dump(mode="json"),
-        )
-        if replay is not None:
-            return _replayed(replay)
-        return _created_response(answer)
-
-    if key:
-        replay = claim(session, key=key, request_hash=fingerprint)
-        if replay is not None:
-            return _replayed(replay)
-    report = row.as_model()
-    reports.store_report(session, report)
-    # A report made a moment ago has no photos yet: without uploads there is nothing to read or write.
-    photos = (
-        attach_photos(session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report)
-        if cleaned
-        else []
+    done = submit_report(
+        session,
+        new=new,
+        viewer=viewer,
+        photos=cleaned,
+        storage=state.storage,
+        photo_limit=settings.max_photos_per_report,
+        keyed=keyed,
+        answer_with=answer_with,
+        writes=state.direct_writes,
     )
-    answer = created(report, photos)
-    if key:
-        remember(session, key=key, status_code=201, body=answer.model_dump(mode="json"))
-    # Committed here, in the request's worker thread, rather than by the session dependency afterwards: that saves
-    # a second hand-off to the thread pool, and a failed commit still never becomes a 201.
-    session.commit()
-    return _created_response(answer)
+    if done.replay is not None:
+        return _replayed(done.replay)
+    if done.in_session:
+        # Committed here, in the request's worker thread, rather than by the session dependency afterwards: that
+        # saves a second hand-off to the thread pool, and a failed commit still never becomes a 201.
+        session.commit()
+    assert isinstance(done.answer, ReportCreated)
+    return _created_response(done.answer)
 
 
 def _replayed(replay: Replay) -> Response:

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from deal_shared.errors import FieldError, ServiceError
 from deal_shared.geo import Borough
 from deal_shared.report_it import Channel, Location, ReportCreate, ReporterContact
-from report_it import outbox
 from report_it.api.submission import clean_uploads
 from report_it.config import Settings
 from report_it.errors import InvalidAnswers
@@ -24,9 +23,9 @@ from report_it.open311.models import Submission
 from report_it.open311.params import Params, Upload, bad, is_clean
 from report_it.open311.services import CLIENT_ID_ATTRIBUTE, exposed_category
 from report_it.photos import CleanPhoto
-from report_it.report_photos import attach_photos
-from report_it.reports import create_report, questions_of, validate_new_report
+from report_it.reports import questions_of, validate_new_report
 from report_it.storage import PhotoStorage
+from report_it.submitting import submit_report
 from report_it.visibility import Viewer
 
 MAX_MEDIA_URLS = 6
@@ -200,7 +199,17 @@ def submit(
         ]
         raise InvalidParameter("; ".join(f"{e.field} {e.reason}" for e in errors), errors=errors) from None
     photos = cleaned_photos(params, settings)
-    report, _ = create_report(session, new=new, viewer=viewer)
+    done = submit_report(
+        session,
+        new=new,
+        viewer=viewer,
+        photos=photos,
+        storage=storage,
+        photo_limit=settings.max_photos_per_report,
+        more_to_write=True,
+    )
+    report = done.report
+    assert isinstance(report, Report)  # written in the session, beside its submission record
     submission = Submission(
         report_id=report.id,
         api_key_id=api_key_id,
@@ -221,9 +230,6 @@ def submit(
         if earlier is None:
             raise
         return earlier
-    if photos:
-        attach_photos(session, report=report, photos=photos, storage=storage, limit=settings.max_photos_per_report)
-    outbox.on_created(session, report=report, category=category)
     return Submitted(report=report, submission=submission, replayed=False)
 
 
