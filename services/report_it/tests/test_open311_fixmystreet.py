@@ -306,3 +306,19 @@ def test_open311_reports_set_off_the_report_created_webhook(make_settings, token
         event = json.loads(receiver.received[0][1])
         assert event["event"] == "report.created" and event["report"]["id"] == request_id
         assert b"100011779622" not in receiver.received[0][1]  # the client's attributes stay with staff
+
+
+def test_a_refused_request_stores_nothing(make_settings, token_for, fresh_db) -> None:
+    from services.report_it.tests.test_report_channels import stored
+
+    app = create_app(make_settings(database_url=fresh_db))
+    admin = {"Authorization": f"Bearer {token_for('admin', sub='admin.refused')}"}
+    with serve(app) as base, httpx.Client(base_url=f"{base}/open311/v2", timeout=30) as http:
+        key = httpx.post(f"{base}/v1/open311/api-keys", json={"name": "FixMyStreet"}, headers=admin).json()["key"]
+        for extra in [{"device_id": "d" * 201}, {"account_id": "a" * 201}, {"media_url": "ftp://x"}]:
+            # A retry of a refused request must not make another report each time.
+            for _ in range(2):
+                assert_error(http.post("/requests.json", data={**fly_tip(key), **extra}), "json", 400)
+        bad_photo = [("photo1", ("x.jpeg", b"not a photo", "image/jpeg"))]
+        assert_error(http.post("/requests.json", data=fly_tip(key), files=bad_photo), "json", 400)
+    assert stored(fresh_db) == ({}, {})

@@ -11,6 +11,17 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_FAILED = "deal.request_failed"
+
+
+def discard_changes(request: Request) -> None:
+    """The request is answered with an error: its session must roll back, not commit.
+
+    For routes that turn an error into a response of their own (Open311 answers in its own format): the session
+    dependency's exit runs after the route has answered, and would otherwise commit what was written before the
+    error was raised.
+    """
+    request.scope[_FAILED] = True
 
 
 @lru_cache(maxsize=32)
@@ -45,7 +56,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(session.close)
         raise
-    if _nothing_to_finish(session, engine):
+    if request.scope.get(_FAILED):
+        await run_in_threadpool(session.close)  # closing rolls back
+    elif _nothing_to_finish(session, engine):
         session.close()
     else:
         await run_in_threadpool(_commit_and_close, session)

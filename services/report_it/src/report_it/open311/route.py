@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
+from deal_shared.sessions import discard_changes
 from report_it.open311.errors import open311_status
 from report_it.open311.formats import error_response, format_of
 
@@ -20,6 +21,7 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except Exception as exc:  # every error becomes an Open311 document; unexpected ones are logged
+                discard_changes(request)  # an error answer saves nothing
                 status, descriptions = open311_status(exc)
                 return error_response(format_of(request.url.path), status, descriptions)
 

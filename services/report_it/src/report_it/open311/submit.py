@@ -199,6 +199,9 @@ def submit(
         ]
         raise InvalidParameter("; ".join(f"{e.field} {e.reason}" for e in errors), errors=errors) from None
     photos = cleaned_photos(params, settings)
+    # Everything the client sent is checked before anything is written.
+    device_id = params.text("device_id", max_length=200) or params.text("deviceid", max_length=200)
+    account_id = params.text("account_id", max_length=200)
     done = submit_report(
         session,
         new=new,
@@ -215,8 +218,8 @@ def submit(
         api_key_id=api_key_id,
         client_id=client_id,
         token=secrets.token_urlsafe(18),
-        device_id=params.text("device_id", max_length=200) or params.text("deviceid", max_length=200),
-        account_id=params.text("account_id", max_length=200),
+        device_id=device_id,
+        account_id=account_id,
         media_urls=links,
         client_attributes=client_attributes,
     )
