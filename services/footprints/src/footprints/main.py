@@ -12,6 +12,7 @@ from deal_shared.db import make_engine, migration_readiness
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.openapi import describe_api
 from deal_shared.working_time import WorkingCalendar
 from footprints.api import caseloads, cases, dispatch, people, places, rebalance
 from footprints.config import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    describe_api(app)
     for module in (places, cases, people, caseloads, rebalance, dispatch):
         app.include_router(module.router)
     allow_browser_origins(app, chosen.cors_origins)

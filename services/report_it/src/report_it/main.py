@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
+from deal_shared.report_it import ReportCreate, ReportUpdateCreate
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.openapi import describe_api
 from deal_shared.working_time import WorkingCalendar
 from report_it import submitting, targets
 from report_it.api import (
@@ -38,6 +40,7 @@ from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
 from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
+from report_it.open311.openapi import document_open311
 from report_it.routing.router import BackgroundRouter
 from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
@@ -96,6 +99,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Open311 answers in its own error format and cleans its own parameters.
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness, url_text_skip=("/open311/",))
+    # The intake and update bodies are read by hand (JSON or multipart), so their routes name the models in
+    # `openapi_extra` and the models are registered here; Open311 documents its own formats.
+    describe_api(
+        app,
+        extra_schemas=(ReportCreate, ReportUpdateCreate),
+        own_errors=("/open311/",),
+        then=document_open311,
+    )
     # First the busiest write and read: routes are matched in order.
     app.include_router(intake.router)
     app.include_router(nearby.router)

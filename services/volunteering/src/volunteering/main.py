@@ -15,6 +15,7 @@ from deal_shared.report_it import ReportItClient
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
+from deal_shared.web.openapi import describe_api
 from volunteering.api import absences, bookings, calendar, catalogue, reports, staff, suggestions
 from volunteering.config import Settings
 from volunteering.db import ALEMBIC_INI, metadata
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    describe_api(app)
     for module in (staff, catalogue, bookings, absences, calendar, reports, suggestions):
         app.include_router(module.router)
     allow_browser_origins(app, chosen.cors_origins)

@@ -25,17 +25,17 @@ def _worker_caseload(session, worker: Worker) -> Caseload:
     )
 
 
-@router.get("/me", response_model=Caseload)
+@router.get("/me", response_model=Caseload, summary="Your own caseload")
 def my_caseload(session: SessionDep, principal: StaffPrincipal) -> Caseload:
     return _worker_caseload(session, worker_for(session, principal))
 
 
-@router.get("/workers/{worker_id}", response_model=Caseload)
+@router.get("/workers/{worker_id}", response_model=Caseload, summary="A worker's caseload")
 def worker_caseload(worker_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Caseload:
     return _worker_caseload(session, get_worker(session, worker_id))
 
 
-@router.get("/teams/{team_id}", response_model=Caseload)
+@router.get("/teams/{team_id}", response_model=Caseload, summary="A team's caseload, worker by worker")
 def team_caseload(team_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Caseload:
     team = get_team(session, team_id)
     workers = list(session.exec(select(Worker).where(Worker.team_id == team.id)).all())
@@ -44,7 +44,7 @@ def team_caseload(team_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) ->
     return caseload(session, scope="team", key=str(team.id), name=team.name, cases=cases, workers=workers)
 
 
-@router.get("/footprints/{code}", response_model=Caseload)
+@router.get("/footprints/{code}", response_model=Caseload, summary="A footprint's caseload, worker by worker")
 def footprint_caseload(code: str, session: SessionDep, _: StaffPrincipal) -> Caseload:
     footprint = session.get(Footprint, code)
     if footprint is None:

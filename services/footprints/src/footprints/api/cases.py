@@ -71,12 +71,14 @@ def upsert_case(
     return CaseUpserted(**case.model_dump(), outcome=Outcome.stale, detail=upserted.ignored)
 
 
-@router.get("/cases/{case_id}", response_model=CasePublic)
+@router.get("/cases/{case_id}", response_model=CasePublic, summary="One case")
 def get_case(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> CasePublic:
     return present(session, case_service.get_case(session, case_id))
 
 
-@router.get("/cases/{source_system}/{source_id}", response_model=CasePublic)
+@router.get(
+    "/cases/{source_system}/{source_id}", response_model=CasePublic, summary="A case by the source system's id for it"
+)
 def get_case_by_source(
     source_system: SourceSystem, source_id: SourceId, session: SessionDep, _: StaffPrincipal
 ) -> CasePublic:
@@ -86,7 +88,11 @@ def get_case_by_source(
     return present(session, case)
 
 
-@router.post("/cases/{case_id}/progress", response_model=CasePublic)
+@router.post(
+    "/cases/{case_id}/progress",
+    response_model=CasePublic,
+    summary="The case's holder (or their team leader) records progress on it",
+)
 def record_progress(
     case_id: uuid.UUID, body: CaseProgress, session: SessionDep, principal: StaffPrincipal
 ) -> CasePublic:
@@ -99,7 +105,11 @@ def record_progress(
     return present(session, case_service.record_progress(session, case, progress=body, principal=principal))
 
 
-@router.post("/cases/{case_id}/pin", response_model=CasePublic)
+@router.post(
+    "/cases/{case_id}/pin",
+    response_model=CasePublic,
+    summary="Team leader: pin a case to its worker, so rebalancing leaves it there",
+)
 def pin_case(case_id: uuid.UUID, body: PinRequest, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
     case = case_service.get_case(session, case_id)
     require_manages_footprint(session, principal, case.footprint_code)
@@ -107,14 +117,14 @@ def pin_case(case_id: uuid.UUID, body: PinRequest, session: SessionDep, principa
     return present(session, case_service.pin_case(session, case, worker, principal=principal, note=body.note))
 
 
-@router.delete("/cases/{case_id}/pin", response_model=CasePublic)
+@router.delete("/cases/{case_id}/pin", response_model=CasePublic, summary="Team leader: unpin a case")
 def unpin_case(case_id: uuid.UUID, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
     case = case_service.get_case(session, case_id)
     require_manages_footprint(session, principal, case.footprint_code)
     return present(session, case_service.unpin_case(session, case))
 
 
-@router.get("/audit/cases/{case_id}", response_model=list[AuditEntry])
+@router.get("/audit/cases/{case_id}", response_model=list[AuditEntry], summary="Every change to a case, oldest first")
 def case_audit(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> list[AuditEntry]:
     case_service.get_case(session, case_id)
     rows = session.exec(

@@ -40,7 +40,11 @@ def _window(calendar, hours: float | None) -> float:
     return hours if hours is not None else calendar.day_length.total_seconds() / 3600
 
 
-@router.get("/dispatch-board/{footprint_code}", response_model=DispatchBoard)
+@router.get(
+    "/dispatch-board/{footprint_code}",
+    response_model=DispatchBoard,
+    summary="A footprint's dispatch board: workers, their cases and the unallocated",
+)
 def dispatch_board(
     footprint_code: str,
     session: SessionDep,
@@ -164,7 +168,9 @@ def list_proposals(session: SessionDep, _: StaffPrincipal, footprint: str) -> li
     return [dispatch.present_proposal(r) for r in dispatch.open_proposals(session, footprint=footprint)]
 
 
-@router.get("/rebalance-proposals/{proposal_id}", response_model=ProposalPublic)
+@router.get(
+    "/rebalance-proposals/{proposal_id}", response_model=ProposalPublic, summary="One rebalance proposal and its moves"
+)
 def get_proposal(proposal_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> ProposalPublic:
     return dispatch.present_proposal(dispatch.get_proposal(session, proposal_id))
 

@@ -32,7 +32,12 @@ def present_worker(worker: Worker) -> WorkerPublic:
     return WorkerPublic.model_validate({**worker.model_dump(), "capacity_points": round(capacity(worker), 2)})
 
 
-@router.post("/teams", response_model=TeamPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/teams",
+    response_model=TeamPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Manager: add a team to a footprint",
+)
 def create_team(body: TeamCreate, session: SessionDep, principal: LeaderPrincipal) -> TeamPublic:
     if not principal.has_any(Role.manager, Role.admin):
         raise NotYourTeam("Only managers create teams.")
@@ -44,13 +49,18 @@ def create_team(body: TeamCreate, session: SessionDep, principal: LeaderPrincipa
     return TeamPublic.model_validate(team, from_attributes=True)
 
 
-@router.get("/teams", response_model=list[TeamPublic])
+@router.get("/teams", response_model=list[TeamPublic], summary="The teams, by name")
 def list_teams(session: SessionDep, _: StaffPrincipal) -> list[TeamPublic]:
     teams = session.exec(select(Team).order_by(Team.name)).all()
     return [TeamPublic.model_validate(t, from_attributes=True) for t in teams]
 
 
-@router.post("/workers", response_model=WorkerPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/workers",
+    response_model=WorkerPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Team leader: add a worker to a team they manage",
+)
 def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrincipal) -> WorkerPublic:
     get_team(session, body.team_id)
     require_manages_team(session, principal, body.team_id)
@@ -62,7 +72,7 @@ def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrin
     return present_worker(worker)
 
 
-@router.get("/workers", response_model=list[WorkerPublic])
+@router.get("/workers", response_model=list[WorkerPublic], summary="The workers (of one team, if given), by name")
 def list_workers(session: SessionDep, _: StaffPrincipal, team_id: uuid.UUID | None = None) -> list[WorkerPublic]:
     query = select(Worker).order_by(Worker.display_name)
     if team_id is not None:
@@ -70,7 +80,12 @@ def list_workers(session: SessionDep, _: StaffPrincipal, team_id: uuid.UUID | No
     return [present_worker(w) for w in session.exec(query).all()]
 
 
-@router.post("/workers/{worker_id}/absences", response_model=AbsencePublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/workers/{worker_id}/absences",
+    response_model=AbsencePublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Team leader: record a worker's absence; their cases are reallocated",
+)
 def create_absence(
     worker_id: uuid.UUID, body: AbsenceCreate, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
 ) -> AbsencePublic:

@@ -19,7 +19,7 @@ from footprints.schemas import BoundaryInfo
 router = APIRouter(prefix="/v1", tags=["places"])
 
 
-@router.get("/locate", response_model=LocateResult)
+@router.get("/locate", response_model=LocateResult, summary="The footprint and ward of a point")
 def locate(
     places: PlacesDep,
     lat: Annotated[float, Query(ge=-90, le=90)],
@@ -31,7 +31,9 @@ def locate(
     return result
 
 
-@router.get("/boundaries", response_model=BoundaryInfo)
+@router.get(
+    "/boundaries", response_model=BoundaryInfo, summary="Which ward boundaries are loaded, and when they were imported"
+)
 def boundaries(session: SessionDep) -> BoundaryInfo:
     latest = latest_import(session)
     if latest is None:
@@ -39,7 +41,7 @@ def boundaries(session: SessionDep) -> BoundaryInfo:
     return BoundaryInfo.model_validate(latest, from_attributes=True)
 
 
-@router.get("/footprints")
+@router.get("/footprints", summary="The seven footprints as a GeoJSON FeatureCollection")
 def footprints(places: PlacesDep, session: SessionDep) -> dict[str, Any]:
     locator = places.locator()
     features = [
@@ -54,7 +56,7 @@ def footprints(places: PlacesDep, session: SessionDep) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/wards")
+@router.get("/wards", summary="The wards (of one footprint, if given) as a GeoJSON FeatureCollection")
 def wards(session: SessionDep, footprint: str | None = None) -> dict[str, Any]:
     query = select(Ward).order_by(Ward.code)
     if footprint is not None:

@@ -21,7 +21,12 @@ from footprints.state import cost_model
 router = APIRouter(prefix="/v1/rebalance-runs", tags=["rebalancing"])
 
 
-@router.post("", response_model=RunPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=RunPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Team leader: rebalance a footprint's cases now (managers: the whole borough)",
+)
 def rebalance(
     body: RebalanceRequest, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
 ) -> RunPublic:
@@ -45,14 +50,14 @@ def rebalance(
     return RunPublic.model_validate(run, from_attributes=True)
 
 
-@router.get("", response_model=list[RunPublic])
+@router.get("", response_model=list[RunPublic], summary="Rebalance runs, newest first")
 def list_runs(session: SessionDep, _: StaffPrincipal, limit: int = 50) -> list[RunPublic]:
     limit = max(1, min(limit, 500))
     runs = session.exec(select(RebalanceRun).order_by(col(RebalanceRun.started_at).desc()).limit(limit)).all()
     return [RunPublic.model_validate(r, from_attributes=True) for r in runs]
 
 
-@router.get("/{run_id}", response_model=RunPublic)
+@router.get("/{run_id}", response_model=RunPublic, summary="One rebalance run")
 def get_run(run_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> RunPublic:
     run = session.get(RebalanceRun, run_id)
     if run is None:

@@ -22,7 +22,7 @@ def list_categories(session: SessionDep, viewer: ViewerDep) -> list[CategoryPubl
     return [categories.to_public(c) for c in rows]
 
 
-@router.get("/{code}", response_model=CategoryPublic)
+@router.get("/{code}", response_model=CategoryPublic, summary="One category the caller may report")
 def get_category(code: str, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
     category = categories.get_category(session, code)
     if category.staff_only and not viewer.is_staff:

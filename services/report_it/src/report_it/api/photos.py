@@ -34,11 +34,21 @@ def _serve(photo_id: UUID, session, viewer, storage, *, thumbnail: bool) -> Resp
     return Response(data, media_type=OUTPUT_CONTENT_TYPE, headers={"Cache-Control": cache})
 
 
-@router.get("/{photo_id}.jpg", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+@router.get(
+    "/{photo_id}.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+    summary="A report's photo (JPEG)",
+)
 def get_photo(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: StorageDep) -> Response:
     return _serve(photo_id, session, viewer, storage, thumbnail=False)
 
 
-@router.get("/{photo_id}/thumbnail.jpg", response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+@router.get(
+    "/{photo_id}/thumbnail.jpg",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+    summary="A report's photo as a thumbnail (JPEG)",
+)
 def get_thumbnail(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: StorageDep) -> Response:
     return _serve(photo_id, session, viewer, storage, thumbnail=True)

@@ -41,3 +41,47 @@ UPDATE_FORM = _form(
         "media_url": "A link to a photo; never fetched by the server",
     },
 )
+
+
+PREFIX = "/open311/v2/"
+
+# The spec's `errors` document: in JSON a bare array; in XML <errors><error><code/><description/></error></errors>.
+_ERRORS_JSON = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+_XML = {"type": "string", "description": "An Open311 XML document"}
+_ERROR_STATUSES = {
+    "400": "A parameter is missing or not valid (Open311 errors document)",
+    "404": "Unknown service_code, service_request_id or token (Open311 errors document)",
+    "default": "500: something went wrong on our side (Open311 errors document)",
+}
+_API_KEY_ERROR = "Missing or invalid api_key (Open311 errors document)"
+
+
+def _both_formats(description: str, json_schema: dict) -> dict:
+    # Which one comes back is chosen by the path's .xml or .json, not by Accept.
+    content = {"text/xml": {"schema": _XML}, "application/json": {"schema": json_schema}}
+    return {"description": description, "content": content}
+
+
+def document_open311(spec: dict) -> None:
+    """Open311 routes as they answer: XML or JSON by the path's suffix, and errors in Open311's own format."""
+    for path, item in spec["paths"].items():
+        if not path.startswith(PREFIX):
+            continue
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "fmt" and parameter["in"] == "path":
+                    parameter["schema"] = {"type": "string", "enum": ["xml", "json"], "title": "Format"}
+            ok = operation["responses"].get("200", {}).get("description", "Successful Response")
+            responses = {"200": _both_formats(ok, {})}
+            for status, description in _ERROR_STATUSES.items():
+                responses[status] = _both_formats(description, _ERRORS_JSON)
+            if method == "post":
+                responses["403"] = _both_formats(_API_KEY_ERROR, _ERRORS_JSON)
+            operation["responses"] = responses

@@ -21,14 +21,21 @@ def _check_manages(session, principal: Principal, subject: str) -> None:
         raise NotLineManager("Only the line manager or an administrator records someone's absence.")
 
 
-@router.post("/v1/absences", status_code=201, response_model=AbsencePublic)
+@router.post(
+    "/v1/absences",
+    status_code=201,
+    response_model=AbsencePublic,
+    summary="Line manager: record a staff member's absence",
+)
 def record_absence(body: AbsenceCreate, session: SessionDep, principal: StaffPrincipal) -> AbsencePublic:
     _check_manages(session, principal, body.staff_subject)
     absence = absences.record_absence(session, body=body, by=principal.subject)
     return AbsencePublic.model_validate(absence, from_attributes=True)
 
 
-@router.delete("/v1/absences/{absence_id}", status_code=204, response_class=Response)
+@router.delete(
+    "/v1/absences/{absence_id}", status_code=204, response_class=Response, summary="Line manager: withdraw an absence"
+)
 def delete_absence(absence_id: UUID, session: SessionDep, principal: StaffPrincipal) -> Response:
     absence = absences.get_absence(session, absence_id)
     _check_manages(session, principal, absence.staff_subject)

@@ -53,7 +53,11 @@ def log_volunteering(
     return presenters.booking_public(session, booking)
 
 
-@router.get("/v1/bookings/{booking_id}", response_model=BookingPublic)
+@router.get(
+    "/v1/bookings/{booking_id}",
+    response_model=BookingPublic,
+    summary="One booking (its booker, their line manager or an admin)",
+)
 def get_booking(booking_id: UUID, session: SessionDep, principal: StaffPrincipal) -> BookingPublic:
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)

@@ -16,7 +16,7 @@ from volunteering.db import SessionDep
 router = APIRouter(tags=["opportunities"])
 
 
-@router.post("/v1/organisations", status_code=201, response_model=OrganisationPublic)
+@router.post("/v1/organisations", status_code=201, response_model=OrganisationPublic, summary="Add an organisation")
 def create_organisation(
     body: OrganisationCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
 ) -> OrganisationPublic:
@@ -24,17 +24,19 @@ def create_organisation(
     return presenters.organisation_public(organisation)
 
 
-@router.get("/v1/organisations", response_model=list[OrganisationPublic])
+@router.get(
+    "/v1/organisations", response_model=list[OrganisationPublic], summary="The organisations offering volunteering"
+)
 def list_organisations(session: SessionDep, _: StaffPrincipal) -> list[OrganisationPublic]:
     return [presenters.organisation_public(o) for o in catalogue.list_organisations(session)]
 
 
-@router.get("/v1/organisations/{organisation_id}", response_model=OrganisationPublic)
+@router.get("/v1/organisations/{organisation_id}", response_model=OrganisationPublic, summary="One organisation")
 def get_organisation(organisation_id: UUID, session: SessionDep, _: StaffPrincipal) -> OrganisationPublic:
     return presenters.organisation_public(catalogue.get_organisation(session, organisation_id))
 
 
-@router.post("/v1/opportunities", status_code=201, response_model=OpportunityPublic)
+@router.post("/v1/opportunities", status_code=201, response_model=OpportunityPublic, summary="Publish an opportunity")
 def create_opportunity(
     body: OpportunityCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
 ) -> OpportunityPublic:
@@ -65,7 +67,11 @@ def list_opportunities(
     return presenters.opportunities_public(session, found)
 
 
-@router.get("/v1/opportunities/{opportunity_id}", response_model=OpportunityPublic)
+@router.get(
+    "/v1/opportunities/{opportunity_id}",
+    response_model=OpportunityPublic,
+    summary="One opportunity, with its places left",
+)
 def get_opportunity(opportunity_id: UUID, session: SessionDep, _: StaffPrincipal) -> OpportunityPublic:
     return presenters.opportunities_public(session, [catalogue.get_opportunity(session, opportunity_id)])[0]
 

@@ -67,7 +67,7 @@ def entitlements(
     return _entitlements(session, principal, settings, leave_year)
 
 
-@router.get("/v1/reports/entitlements.csv", response_class=Response)
+@router.get("/v1/reports/entitlements.csv", response_class=Response, summary="Left per person, as CSV")
 def entitlements_csv(
     session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> Response:

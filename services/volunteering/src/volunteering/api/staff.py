@@ -52,7 +52,7 @@ def entitlement_of(session, settings: Settings, profile: StaffProfile, start_yea
 LeaveYearQuery = Query(default=None, ge=2000, le=2100, description="Year the leave year starts in; default current")
 
 
-@router.get("/v1/me", response_model=StaffProfilePublic)
+@router.get("/v1/me", response_model=StaffProfilePublic, summary="Your staff profile")
 def my_profile(session: SessionDep, principal: StaffPrincipal, settings: SettingsDep) -> StaffProfilePublic:
     return presenters.profile_public(staff.get_profile(session, principal.subject), settings)
 
@@ -64,7 +64,7 @@ def my_entitlement(
     return entitlement_of(session, settings, staff.get_profile(session, principal.subject), leave_year)
 
 
-@router.get("/v1/me/bookings", response_model=list[BookingPublic])
+@router.get("/v1/me/bookings", response_model=list[BookingPublic], summary="Your bookings, newest first")
 def my_bookings(session: SessionDep, principal: StaffPrincipal) -> list[BookingPublic]:
     staff.get_profile(session, principal.subject)
     return [presenters.booking_public(session, b) for b in bookings.bookings_of(session, principal.subject)]
@@ -93,7 +93,11 @@ def list_staff(session: SessionDep, principal: StaffPrincipal, settings: Setting
     return [presenters.profile_public(p, settings) for p in staff.list_profiles(session, line_manager=manager)]
 
 
-@router.get("/v1/staff/{subject}/entitlement", response_model=Entitlement)
+@router.get(
+    "/v1/staff/{subject}/entitlement",
+    response_model=Entitlement,
+    summary="Someone's entitlement, booked, taken and left (their line manager or an admin)",
+)
 def staff_entitlement(
     subject: str,
     session: SessionDep,
@@ -106,7 +110,11 @@ def staff_entitlement(
     return entitlement_of(session, settings, profile, leave_year)
 
 
-@router.put("/v1/directorates/{directorate}", response_model=DirectoratePolicyPublic)
+@router.put(
+    "/v1/directorates/{directorate}",
+    response_model=DirectoratePolicyPublic,
+    summary="Admin: set a directorate's volunteering policy",
+)
 def put_directorate(
     directorate: Annotated[str, Path(min_length=1, max_length=200)],
     body: DirectoratePolicy,

@@ -13,7 +13,11 @@ from volunteering.db import SessionDep
 router = APIRouter(tags=["suggestions"])
 
 
-@router.get("/v1/suggestions", response_model=list[OpportunitySuggestion])
+@router.get(
+    "/v1/suggestions",
+    response_model=list[OpportunitySuggestion],
+    summary="Organisers: community clean-ups suggested by Report IT hotspots",
+)
 def list_suggestions(
     session: SessionDep,
     _: OrganiserPrincipal,
