@@ -509,9 +509,10 @@ class CaseEvent(BaseModel):
         description="The case's version in Footprints after this change, raised on every change; Report IT applies "
         "only an event newer than the last it applied. Absent from older senders: such an event is applied.",
     )
-    worker_display_name: str | None = None
-    footprint_code: str | None = None
-    note: str | None = None
+    worker_display_name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # Report IT keeps a report's footprint in 32 characters (the borough's codes are far shorter).
+    footprint_code: Annotated[str, StringConstraints(max_length=32)] | None = None
+    note: Annotated[str, StringConstraints(max_length=4000)] | None = None
     occurred_at: datetime
 
     clean_text = strip_control_characters("event_id", "worker_display_name", "footprint_code", "note")

@@ -74,7 +74,7 @@ def get_template(session: Session, template_id: UUID) -> ResponseTemplate:
 
 
 def create_template(session: Session, *, data: ResponseTemplateCreate) -> ResponseTemplate:
-    if data.category:
+    if data.category is not None:  # "" is no category either: refused by name, not by the foreign key
         get_category(session, data.category)
     template = ResponseTemplate(
         category_code=data.category,

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from deal_shared.db_outage import DATABASE_ERROR_CLASSES, database_unavailable, saved_state
 from deal_shared.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem, ServiceError
+from deal_shared.web.refused_writes import refusal
 from deal_shared.web.request_context import current_request_id
 
 log = logging.getLogger("deal.errors")
@@ -95,6 +96,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):
             return database_unavailable_response(request, exc)
+        refused = refusal(exc)
+        if refused is not None:
+            log.info("write refused by the database", extra={"path": request.url.path, "code": refused.code})
+            problem = Problem(
+                type=PROBLEM_TYPE_BASE + refused.code,
+                title=refused.title,
+                status=refused.status,
+                detail=refused.detail,
+                code=refused.code,
+                instance=request.url.path,
+                request_id=current_request_id(),
+                errors=refused.errors,
+            )
+            return problem_response(problem)
         return internal_error_response(request, exc)
 
     # One handler for every error that means "no database just now", whichever layer raised it (the driver's own

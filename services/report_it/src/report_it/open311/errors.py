@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from deal_shared.errors import BadRequest, NotFound, ServiceError
+from deal_shared.web.refused_writes import refusal
 
 log = logging.getLogger("report_it.open311")
 
@@ -65,5 +66,8 @@ def open311_status(exc: Exception) -> tuple[int, list[str]]:
     if isinstance(exc, HTTPException):
         status = 404 if exc.status_code == 404 else 400
         return status, [exc.detail if isinstance(exc.detail, str) else "The request is not valid."]
+    refused = refusal(exc)
+    if refused is not None:  # a write the database refused on the client's account: Open311 says 400
+        return 400, [f"{e.field}: {e.reason}" for e in refused.errors] or [refused.detail]
     log.exception("unhandled error in Open311", exc_info=exc)
     return 500, ["Something went wrong on our side; it has been logged. Please try again."]

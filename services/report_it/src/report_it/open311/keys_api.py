@@ -10,6 +10,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StringConstraints
 
 from deal_shared.auth import AdminPrincipal
+from deal_shared.text import refuse_control_characters
 from report_it.db import SessionDep
 from report_it.open311 import keys
 from report_it.open311.models import ApiKey
@@ -21,6 +22,8 @@ class ApiKeyCreate(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)] = Field(
         description="Who uses it, e.g. 'council website' or 'FixMyStreet'"
     )
+
+    check_text = refuse_control_characters("name")
 
 
 class ApiKeyPublic(BaseModel):
