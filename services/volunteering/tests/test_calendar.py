@@ -21,6 +21,12 @@ def test_folding_never_exceeds_75_octets_nor_splits_a_character() -> None:
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
 
 
+def test_a_lone_carriage_return_never_reaches_the_calendar() -> None:
+    # A bare CR would end the content line early in any iCalendar reader.
+    assert escape_text("one\rtwo\r\nthree") == "one\\ntwo\\nthree"
+    assert "\r" not in escape_text("a\rb")
+
+
 def test_booking_event_and_personal_feed(vol) -> None:
     vol.add_staff("officer.one", name="Olive Officer")
     organisation = vol.add_organisation(

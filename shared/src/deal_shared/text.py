@@ -14,7 +14,10 @@ from typing import Any
 from pydantic import BaseModel, field_validator
 from pydantic_core import PydanticCustomError
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# U+FFFE and U+FFFF are not characters at all, and XML 1.0 cannot carry them either.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot carry, for documents built from text stored before it was refused.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _REASON = "must not contain {kind} (U+{code}){where}"
 
 
@@ -23,7 +26,12 @@ def _where(path: tuple[str | int, ...]) -> str:
 
 
 def _context(found: str, path: tuple[str | int, ...]) -> dict[str, str]:
-    kind = "a lone surrogate" if "\ud800" <= found <= "\udfff" else "a control character"
+    if "\ud800" <= found <= "\udfff":
+        kind = "a lone surrogate"
+    elif found in "\ufffe\uffff":
+        kind = "a non-character"
+    else:
+        kind = "a control character"
     return {"kind": kind, "code": f"{ord(found):04X}", "where": _where(path)}
 
 

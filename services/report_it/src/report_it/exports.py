@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from deal_shared.report_it import ReportStatus, status_group
+from deal_shared.spreadsheet import SafeWriter
 from report_it.models import Category, Report, ReportUpdate
 from report_it.open311.models import Submission
 
@@ -64,7 +64,7 @@ def _when(value: datetime | None) -> str:
 
 def _csv_lines(header: list[str], rows: Iterator[list]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeWriter(buffer)
     writer.writerow(header)
     for count, row in enumerate(rows, 1):
         writer.writerow(row)

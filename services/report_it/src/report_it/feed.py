@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 
 from deal_shared.db import utcnow
 from deal_shared.report_it import ReportPublic
+from deal_shared.text import XML_ILLEGAL
 
 ATOM = "http://www.w3.org/2005/Atom"
 GEORSS = "http://www.georss.org/georss"
@@ -17,7 +18,7 @@ ET.register_namespace("georss", GEORSS)
 def _sub(parent: ET.Element, tag: str, text: str | None = None, ns: str = ATOM, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        element.text = XML_ILLEGAL.sub("", text)
     return element
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
+from deal_shared.spreadsheet import SafeWriter
 from deal_shared.volunteering import Entitlement, GroupBy, Summary, SummaryRow, Uptake
 from volunteering.config import Settings
 from volunteering.leave import employed_days, leave_year
@@ -108,7 +108,7 @@ def uptake(session: Session, settings: Settings, *, start_year: int) -> Uptake:
 
 def summary_csv(report: Summary) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(["leave_year", report.group_by.value, "label", "staff", "bookings", "hours", "days"])
     for row in report.rows:
         writer.writerow([report.leave_year, row.key or "", row.label, row.staff, row.bookings, row.hours, row.days])
@@ -127,7 +127,7 @@ def open_data_csv(report: Summary, *, year_label: str, min_count: int) -> str:
         if rest:
             small.add(rest[0][1])
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(["leave_year", report.group_by.value, "staff_volunteering", "days_given", "hours_given"])
     for i, row in enumerate(report.rows):
         if i in small:
@@ -156,7 +156,7 @@ ENTITLEMENT_FIELDS = (
 
 def entitlements_csv(rows: list[Entitlement]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow(ENTITLEMENT_FIELDS)
     for row in rows:
         values = row.model_dump()

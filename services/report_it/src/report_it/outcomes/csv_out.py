@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from deal_shared.outcomes import OutcomeFigures, OutcomeRow
+from deal_shared.spreadsheet import SafeWriter
 
 _DIMENSIONS = ("month", "footprint", "ward", "category", "channel")
 FIGURES = tuple(name for name in OutcomeRow.model_fields if name not in _DIMENSIONS)
@@ -18,7 +18,7 @@ def _cell(value: object) -> str:
 def figures_csv(figures: OutcomeFigures) -> str:
     dims = [d.value for d in figures.group_by]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")
     writer.writerow([*dims, *FIGURES])
     for row in figures.rows:
         values = row.model_dump()
