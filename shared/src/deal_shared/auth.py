@@ -158,6 +158,9 @@ def principal_from_claims(claims: dict[str, Any], *, roles_claim: str = "roles")
     )
 
 
+_PRINCIPAL = "deal.principal"
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if not header:
@@ -174,8 +177,13 @@ async def optional_principal(request: Request) -> Principal | None:
     token = _bearer(request)
     if token is None:
         return None
+    cached = request.scope.get(_PRINCIPAL)
+    if cached is not None and cached[0] == token:  # verified once per request, however many ask
+        return cached[1]
     verifier: TokenVerifier = request.app.state.token_verifier
-    return await run_in_threadpool(verifier.verify, token)
+    principal = await run_in_threadpool(verifier.verify, token)
+    request.scope[_PRINCIPAL] = (token, principal)
+    return principal
 
 
 async def current_principal(request: Request) -> Principal:

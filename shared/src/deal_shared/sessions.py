@@ -10,6 +10,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from deal_shared.idempotency import PendingClaim, Replayed
+
+# Where an idempotent write's key waits for the request's session (set by `deal_shared.web.idempotent`).
+PENDING_CLAIM = "deal.idempotency"
+
 _READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _FAILED = "deal.request_failed"
 
@@ -51,6 +56,17 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # generator would cost two thread hand-offs on every request.
     engine = session_engine(request)
     session = Session(engine, expire_on_commit=False)
+    pending: PendingClaim | None = request.scope.get(PENDING_CLAIM)
+    if pending is not None and pending.record is None:
+        # The key is claimed before the route writes anything, in the transaction that will hold the change.
+        try:
+            replay = await run_in_threadpool(pending.claim_in, session)
+        except BaseException:
+            await run_in_threadpool(session.close)
+            raise
+        if replay is not None:
+            await run_in_threadpool(session.close)
+            raise Replayed(replay)
     try:
         yield session
     except BaseException:

@@ -10,6 +10,7 @@ from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstrai
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
+from deal_shared.idempotency import IdempotencyRecordBase
 from footprints.db import Table
 
 
@@ -183,3 +184,9 @@ class OutboxEvent(Table, table=True):
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=1000)
     created_at: datetime = _when()
+
+
+class IdempotencyRecord(IdempotencyRecordBase, Table, table=True):
+    """The first answer to an Idempotency-Key, replayed to retries of the same write."""
+
+    __tablename__ = "idempotency_record"

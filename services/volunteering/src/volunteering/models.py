@@ -13,6 +13,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
+from deal_shared.idempotency import IdempotencyRecordBase
 from volunteering.db import Table
 
 
@@ -140,3 +141,9 @@ class Absence(Table, table=True):
     kind: str = Field(max_length=32)
     recorded_by: str = Field(max_length=200)
     created_at: datetime = _when()
+
+
+class IdempotencyRecord(IdempotencyRecordBase, Table, table=True):
+    """The first answer to an Idempotency-Key, replayed to retries of the same write."""
+
+    __tablename__ = "idempotency_record"

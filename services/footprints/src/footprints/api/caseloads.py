@@ -8,14 +8,14 @@ from fastapi import APIRouter
 from sqlmodel import select
 
 from deal_shared.footprints import Caseload
-from footprints.api.deps import StaffPrincipal
+from footprints.api.deps import IdempotentRoute, StaffPrincipal
 from footprints.caseloads import caseload, open_cases_where
 from footprints.db import SessionDep
 from footprints.errors import FootprintNotFound
 from footprints.models import Case, Footprint, Team, Worker
 from footprints.people import get_team, get_worker, worker_for
 
-router = APIRouter(prefix="/v1/caseloads", tags=["caseloads"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1/caseloads", tags=["caseloads"])
 
 
 def _worker_caseload(session, worker: Worker) -> Caseload:

@@ -12,7 +12,14 @@ from deal_shared.auth import Role
 from deal_shared.footprints import CaseProgress, CasePublic, CaseUpsert, CaseUpserted, WorkerRef
 from deal_shared.versions import Outcome
 from footprints import cases as case_service
-from footprints.api.deps import LeaderPrincipal, PlacesDep, ServicePrincipal, SettingsDep, StaffPrincipal
+from footprints.api.deps import (
+    IdempotentRoute,
+    LeaderPrincipal,
+    PlacesDep,
+    ServicePrincipal,
+    SettingsDep,
+    StaffPrincipal,
+)
 from footprints.db import SessionDep
 from footprints.errors import CaseNotFound, NotYourTeam
 from footprints.models import AllocationAudit, Case, Worker
@@ -20,7 +27,7 @@ from footprints.people import get_worker, led_team_ids, require_manages_footprin
 from footprints.schemas import AuditEntry, PinRequest
 from footprints.state import cost_model
 
-router = APIRouter(prefix="/v1", tags=["cases"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1", tags=["cases"])
 SourceSystem = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,63}$")]
 SourceId = Annotated[str, Path(min_length=1, max_length=200)]
 

@@ -7,9 +7,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from deal_shared.auth import Principal, Role, require_roles
+from deal_shared.web.idempotent import idempotent_route
 from deal_shared.working_time import WorkingCalendar
 from footprints.config import Settings
+from footprints.models import IdempotencyRecord
 from footprints.places.cache import PlaceCache
+
+# Every POST, PUT and PATCH of the service's routers honours Idempotency-Key, with its records in our own table.
+IdempotentRoute = idempotent_route(IdempotencyRecord)
 
 
 def get_settings(request: Request) -> Settings:

@@ -13,7 +13,7 @@ from deal_shared.auth import Role
 from deal_shared.db import utcnow
 from footprints import board as boards
 from footprints import dispatch
-from footprints.api.deps import CalendarDep, LeaderPrincipal, SettingsDep, StaffPrincipal
+from footprints.api.deps import CalendarDep, IdempotentRoute, LeaderPrincipal, SettingsDep, StaffPrincipal
 from footprints.board import case_etag
 from footprints.cases import get_case
 from footprints.db import SessionDep
@@ -32,7 +32,7 @@ from footprints.models import Absence, Footprint, Team, Worker
 from footprints.people import get_worker, require_manages_footprint, require_manages_team
 from footprints.state import cost_model
 
-router = APIRouter(prefix="/v1", tags=["dispatch"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1", tags=["dispatch"])
 Window = Annotated[float | None, Query(gt=0, le=400, description="Near-due window in working hours (default a day)")]
 
 

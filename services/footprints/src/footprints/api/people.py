@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from sqlmodel import select
 
 from deal_shared.auth import Role
-from footprints.api.deps import LeaderPrincipal, SettingsDep, StaffPrincipal
+from footprints.api.deps import IdempotentRoute, LeaderPrincipal, SettingsDep, StaffPrincipal
 from footprints.db import SessionDep
 from footprints.errors import FootprintNotFound, InvalidAbsence, NotYourTeam, WorkerExists
 from footprints.models import Footprint, Team, Worker
@@ -25,7 +25,7 @@ from footprints.schemas import (
 )
 from footprints.state import capacity, cost_model
 
-router = APIRouter(prefix="/v1", tags=["people"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1", tags=["people"])
 
 
 def present_worker(worker: Worker) -> WorkerPublic:

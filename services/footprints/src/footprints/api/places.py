@@ -9,14 +9,14 @@ from shapely.geometry import mapping
 from sqlmodel import select
 
 from deal_shared.footprints import LocateResult
-from footprints.api.deps import PlacesDep
+from footprints.api.deps import IdempotentRoute, PlacesDep
 from footprints.db import SessionDep
 from footprints.errors import FootprintNotFound, NoBoundaries, OutsideBorough
 from footprints.models import Footprint, Ward
 from footprints.places.store import latest_import
 from footprints.schemas import BoundaryInfo
 
-router = APIRouter(prefix="/v1", tags=["places"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1", tags=["places"])
 
 
 @router.get("/locate", response_model=LocateResult, summary="The footprint and ward of a point")

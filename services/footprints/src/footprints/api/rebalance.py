@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from sqlmodel import col, select
 
 from deal_shared.auth import Role
-from footprints.api.deps import LeaderPrincipal, SettingsDep, StaffPrincipal
+from footprints.api.deps import IdempotentRoute, LeaderPrincipal, SettingsDep, StaffPrincipal
 from footprints.db import SessionDep
 from footprints.errors import FootprintNotFound, NotYourTeam, RunNotFound
 from footprints.models import Footprint, RebalanceRun
@@ -18,7 +18,7 @@ from footprints.rebalance import run_rebalance
 from footprints.schemas import RebalanceRequest, RunPublic
 from footprints.state import cost_model
 
-router = APIRouter(prefix="/v1/rebalance-runs", tags=["rebalancing"])
+router = APIRouter(route_class=IdempotentRoute, prefix="/v1/rebalance-runs", tags=["rebalancing"])
 
 
 @router.post(

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Response
 from deal_shared.auth import Principal, Role, StaffPrincipal
 from deal_shared.volunteering import AbsenceCreate, AbsencePublic
 from volunteering import absences, staff
+from volunteering.api.deps import IdempotentRoute
 from volunteering.db import SessionDep
 from volunteering.errors import NotLineManager
 
-router = APIRouter(tags=["absences"])
+router = APIRouter(route_class=IdempotentRoute, tags=["absences"])
 
 
 def _check_manages(session, principal: Principal, subject: str) -> None:

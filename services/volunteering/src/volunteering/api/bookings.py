@@ -17,13 +17,13 @@ from deal_shared.volunteering import (
     VolunteeringLog,
 )
 from volunteering import absences, bookings, ledger, presenters, staff
-from volunteering.api.deps import NowDep, SettingsDep
+from volunteering.api.deps import IdempotentRoute, NowDep, SettingsDep
 from volunteering.db import SessionDep
 from volunteering.errors import NotLineManager, NotYourBooking
 from volunteering.leave import leave_year
 from volunteering.models import Booking
 
-router = APIRouter(tags=["bookings"])
+router = APIRouter(route_class=IdempotentRoute, tags=["bookings"])
 
 
 def check_booking_access(session, principal: Principal, booking: Booking, *, owner_may: bool = True) -> None:

@@ -10,12 +10,13 @@ from sqlmodel import Session
 from deal_shared.auth import StaffPrincipal
 from volunteering import bookings, staff
 from volunteering.api.bookings import check_booking_access
+from volunteering.api.deps import IdempotentRoute
 from volunteering.db import SessionDep
 from volunteering.errors import StaffProfileNotFound
 from volunteering.ical import UID_DOMAIN, CalendarEvent, calendar
 from volunteering.models import Booking, Opportunity, Organisation
 
-router = APIRouter(tags=["calendar"])
+router = APIRouter(route_class=IdempotentRoute, tags=["calendar"])
 ICS = "text/calendar; charset=utf-8"
 
 

@@ -10,10 +10,10 @@ from deal_shared.auth import StaffPrincipal
 from deal_shared.moments import ClientDate
 from deal_shared.volunteering import OpportunityCreate, OpportunityPublic, OrganisationCreate, OrganisationPublic
 from volunteering import bookings, catalogue, presenters
-from volunteering.api.deps import LocatorDep, NowDep, OrganiserPrincipal
+from volunteering.api.deps import IdempotentRoute, LocatorDep, NowDep, OrganiserPrincipal
 from volunteering.db import SessionDep
 
-router = APIRouter(tags=["opportunities"])
+router = APIRouter(route_class=IdempotentRoute, tags=["opportunities"])
 
 
 @router.post("/v1/organisations", status_code=201, response_model=OrganisationPublic, summary="Add an organisation")

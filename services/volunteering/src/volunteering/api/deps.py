@@ -10,8 +10,13 @@ from fastapi import Depends, Request
 from deal_shared.auth import Principal, Role, require_roles
 from deal_shared.db import utcnow
 from deal_shared.report_it import ReportItClient
+from deal_shared.web.idempotent import idempotent_route
 from volunteering.config import Settings
 from volunteering.locating import Locator
+from volunteering.models import IdempotencyRecord
+
+# Every POST, PUT and PATCH of the service's routers honours Idempotency-Key, with its records in our own table.
+IdempotentRoute = idempotent_route(IdempotencyRecord)
 
 
 def get_settings(request: Request) -> Settings:

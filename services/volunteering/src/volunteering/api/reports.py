@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query, Response
 from deal_shared.auth import Role, StaffPrincipal
 from deal_shared.volunteering import Entitlement, GroupBy, Summary, Uptake
 from volunteering import ledger, presenters, reporting, staff
-from volunteering.api.deps import ReportsPrincipal, SettingsDep
+from volunteering.api.deps import IdempotentRoute, ReportsPrincipal, SettingsDep
 from volunteering.api.staff import LeaveYearQuery, year_or_current
 from volunteering.db import SessionDep
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(route_class=IdempotentRoute, tags=["reports"])
 CSV = "text/csv; charset=utf-8"
 
 

@@ -18,14 +18,14 @@ from deal_shared.volunteering import (
     StaffProfileUpsert,
 )
 from volunteering import bookings, ledger, presenters, staff
-from volunteering.api.deps import BaseUrlDep, SettingsDep
+from volunteering.api.deps import BaseUrlDep, IdempotentRoute, SettingsDep
 from volunteering.config import Settings
 from volunteering.db import SessionDep
 from volunteering.errors import NotLineManager
 from volunteering.leave import leave_year, leave_year_of
 from volunteering.models import StaffProfile
 
-router = APIRouter(tags=["staff"])
+router = APIRouter(route_class=IdempotentRoute, tags=["staff"])
 
 
 class CalendarFeed(BaseModel):

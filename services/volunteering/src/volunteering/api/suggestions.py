@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query
 from deal_shared.moments import ClientDateTime
 from deal_shared.volunteering import OpportunitySuggestion
 from volunteering import suggestions
-from volunteering.api.deps import LocatorDep, OrganiserPrincipal, ReportItDep, SettingsDep
+from volunteering.api.deps import IdempotentRoute, LocatorDep, OrganiserPrincipal, ReportItDep, SettingsDep
 from volunteering.db import SessionDep
 
-router = APIRouter(tags=["suggestions"])
+router = APIRouter(route_class=IdempotentRoute, tags=["suggestions"])
 
 
 @router.get(
