@@ -125,8 +125,8 @@ def test_book_offline_and_once_more_with_a_lost_answer_each_booked_once(
     expect(page.locator("#entitlement-waiting")).to_have_count(0)
     expect(page.locator(f"[data-opportunity='{near['id']}']")).to_contain_text("You are booked")
 
-    # The second booking is made on the server but its answer is lost: the outbox resends it, Volunteering
-    # answers AlreadyBooked, and the app counts it as done.
+    # The second booking is made on the server but its answer is lost: the outbox resends it with the same
+    # Idempotency-Key, Volunteering answers with the first 201 again, and the booking is made once.
     lost: list[str] = []
     page.context.route(f"{volunteering.base}/v1/bookings", lambda route: lose_the_first_answer(route, lost))
     posted = lambda request: request.method == "POST" and request.url.endswith("/v1/bookings")  # noqa: E731

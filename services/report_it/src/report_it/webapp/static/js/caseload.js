@@ -250,7 +250,6 @@ export async function renderCase(main, { navigate, id }) {
         part: "update",
         photo_field: "photo",
         report_id: id,
-        done_when: update.status ? { path: `/v1/reports/${id}`, field: "status", equals: update.status } : null,
       },
     });
     toast(navigator.onLine ? "Sending the update…" : "Saved on this phone; it will be sent when you are back online.");

@@ -1,6 +1,7 @@
 // The outbox: every change is first saved on the phone, then sent, each with its own idempotency key.
 // A change leaves the outbox only when the server has accepted it (or the person discards it), so nothing is
-// lost; the key makes a resend after a lost answer a replay on the server, so nothing is applied twice.
+// lost; the key makes a resend after a lost answer a replay on the server, so nothing is applied twice. Every
+// service answers a resent key with the first answer, so no service needs a case of its own here.
 // Worker-safe: the page and the service worker (Background Sync) both flush it, one at a time (Web Locks).
 
 import { ApiError, isNetworkFailure, request, staffSession } from "./api.js";
@@ -99,19 +100,6 @@ function afterSent(item, data, setStore) {
   setStore(OUTBOX).delete(item.key);
 }
 
-// A change the server has no idempotency key for (e.g. a status update) may have been applied before its answer
-// was lost; a resend is then refused as a conflict. If the server already shows what was asked, it is done.
-async function alreadyDone(item, token) {
-  const check = item.meta.done_when;
-  if (!check || item.attempts === 0) return false; // a first attempt's conflict is a real one
-  try {
-    const { data } = await request(check.path, { token, timeoutMs: 10000 });
-    return data && data[check.field] === check.equals;
-  } catch {
-    return false;
-  }
-}
-
 async function sendOne(item) {
   let token;
   if (item.staff) {
@@ -141,15 +129,10 @@ async function sendOne(item) {
     }
     const status = error.status;
     const code = error.problem && error.problem.code;
-    // A service without idempotency keys (e.g. Volunteering's bookings) refuses a resend with a code that says
-    // the change is already there (meta.done_codes): the first attempt went through, so it is done.
-    const doneByCode = (item.meta.done_codes || []).includes(code);
-    if (doneByCode || (status === 409 && (await alreadyDone(item, token)))) {
-      await atomically([OUTBOX, MINE], (store) => afterSent(item, {}, store));
-      return "sent";
-    }
     let state = REJECTED;
     if (status === 401) state = NEEDS_SIGN_IN;
+    // The first attempt with this key is still being worked on: it is sent again shortly, and then answered.
+    else if (code === "IdempotencyKeyInFlight") state = WAITING;
     // For a booking, 409 means no places or no entitlement left: a refusal with its reason, not a clash.
     else if ((status === 409 && !item.meta.conflict_is_refusal) || status === 412) state = CONFLICT;
     else if (status >= 500 || status === 429 || status === 408) state = WAITING;

@@ -146,7 +146,6 @@ async function book(base, opportunity, body) {
     json: body,
     staff: true,
     meta: {
-      done_codes: ["AlreadyBooked"],
       conflict_is_refusal: true,
       opportunity_id: opportunity.id,
       title: opportunity.title,
