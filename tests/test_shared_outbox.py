@@ -32,15 +32,20 @@ class Letter(LetterTable, table=True):
     last_error: str | None = None
 
 
-def test_backoff_doubles_from_the_first_wait_up_to_the_cap() -> None:
+def test_backoff_ceiling_doubles_from_the_first_wait_up_to_the_cap() -> None:
     backoff = Backoff(first_s=30, cap_s=3600)
-    assert [backoff.seconds(n) for n in (0, 1, 2, 3, 7, 8)] == [30, 30, 60, 120, 1920, 3600]
-    assert backoff.seconds(5000) == 3600  # no overflow however many attempts an operator allows
+    assert [backoff.ceiling(n) for n in (0, 1, 2, 3, 7, 8)] == [30, 30, 60, 120, 1920, 3600]
+    assert backoff.ceiling(5000) == 3600  # no overflow however many attempts an operator allows
 
 
-def test_jitter_spreads_each_wait_by_its_fraction() -> None:
-    waits = {Backoff(first_s=1, cap_s=300, jitter=0.2).seconds(4) for _ in range(200)}
-    assert all(6.4 <= wait <= 9.6 for wait in waits) and len(waits) > 1
+def test_full_jitter_draws_each_wait_from_zero_to_the_ceiling() -> None:
+    backoff = Backoff(first_s=1, cap_s=300)
+    waits = [backoff.seconds(4) for _ in range(2000)]
+    assert all(0 <= wait <= 8 for wait in waits)
+    # Spread over the whole window, not clustered around the ceiling: a quarter of the draws in each quarter.
+    quarters = [sum(1 for w in waits if q * 2 <= w < (q + 1) * 2) for q in range(4)]
+    assert all(350 < n < 650 for n in quarters), quarters
+    assert all(0 <= backoff.seconds(500) <= 300 for _ in range(200))
 
 
 @dataclass
@@ -55,7 +60,7 @@ def test_a_failed_attempt_waits_its_backoff_until_the_last_one() -> None:
     row = Row(attempts=2)
     before = utcnow()
     assert not failed_for_good(row, "503", backoff=backoff, max_attempts=3, final=False)
-    assert row.last_error == "503" and row.next_attempt_at >= before + timedelta(seconds=120)
+    assert row.last_error == "503" and before <= row.next_attempt_at <= utcnow() + timedelta(seconds=120)
 
     row.attempts = 3
     waiting_until = row.next_attempt_at

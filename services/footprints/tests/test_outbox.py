@@ -17,7 +17,6 @@ from sqlmodel import Session, select
 
 from deal_shared.report_it import CaseEvent
 from footprints.models import OutboxEvent
-from footprints.outbox import backoff_s
 from tests.support.server import free_port
 
 from .conftest import make_settings
@@ -63,8 +62,11 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
         time.sleep(0.1)
 
 
-def test_backoff_grows_and_is_capped() -> None:
-    assert backoff_s(1, cap=300) < 1.3 and 6 < backoff_s(4, cap=300) < 10 and backoff_s(30, cap=300) <= 360
+def test_backoff_comes_from_the_settings_with_full_jitter_and_is_capped(database, dev_key) -> None:
+    backoff = make_settings(database, dev_key, outbox_backoff_base_s=2, outbox_max_backoff_s=60).outbox_backoff()
+    assert [backoff.ceiling(n) for n in (1, 2, 4, 10)] == [2, 4, 16, 60]
+    waits = [backoff.seconds(4) for _ in range(500)]
+    assert all(0 <= w <= 16 for w in waits) and min(waits) < 4 and max(waits) > 12
 
 
 def test_events_wait_while_report_it_is_down_then_arrive_once(

@@ -43,19 +43,20 @@ def claim_due(
 
 @dataclass(frozen=True)
 class Backoff:
-    """Waits that double after each failed attempt, from `first_s` up to `cap_s`. `jitter` spreads each wait by ± that
-    fraction, so that many deliverers do not retry in step."""
+    """Exponential backoff with full jitter: after the n-th failed attempt, a wait drawn uniformly from 0 up to
+    `first_s` doubled n-1 times, never above `cap_s`. Drawing the whole wait (not ± a fraction of it) spreads the
+    retries of many rows and many deliverers across the window, so a peer coming back is not hit by them in step."""
 
     first_s: float
     cap_s: float
-    jitter: float = 0.0
+
+    def ceiling(self, attempts: int) -> float:
+        """The longest wait after `attempts` failed attempts."""
+        # The exponent stops growing long before a float would overflow; the wait is at the cap by then anyway.
+        return min(self.first_s * 2.0 ** min(max(attempts - 1, 0), 64), self.cap_s)
 
     def seconds(self, attempts: int) -> float:
-        # The exponent stops growing long before a float would overflow; the wait is at the cap by then anyway.
-        seconds = min(self.first_s * 2.0 ** min(max(attempts - 1, 0), 64), self.cap_s)
-        if not self.jitter:
-            return seconds
-        return seconds * random.uniform(1 - self.jitter, 1 + self.jitter)
+        return random.uniform(0.0, self.ceiling(attempts))
 
 
 def failed_for_good(row: OutboxRow, error: str, *, backoff: Backoff, max_attempts: int, final: bool) -> bool:

@@ -70,7 +70,7 @@ def worker(settings: Settings) -> None:
         engine,
         http,
         poll_s=settings.outbox_poll_s,
-        max_backoff_s=settings.outbox_max_backoff_s,
+        backoff=settings.outbox_backoff(),
         attempts=settings.outbox_max_attempts,
     )
     stop = threading.Event()

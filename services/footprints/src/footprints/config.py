@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from deal_shared.outbox import Backoff
 from deal_shared.settings import ServiceSettings
 
 # Where `make run` serves the field app, which calls this API from the staff's phones.
@@ -36,5 +37,9 @@ class Settings(ServiceSettings):
 
     deliver_in_process: bool = Field(default=True, description="Run the outbox deliverer inside `serve`")
     outbox_poll_s: float = 1.0
-    outbox_max_backoff_s: float = 300.0
+    outbox_backoff_base_s: float = Field(default=1.0, description="Longest wait after a first failed delivery")
+    outbox_max_backoff_s: float = Field(default=300.0, description="Longest wait between two delivery attempts")
     outbox_max_attempts: int = 50
+
+    def outbox_backoff(self) -> Backoff:
+        return Backoff(first_s=self.outbox_backoff_base_s, cap_s=self.outbox_max_backoff_s)

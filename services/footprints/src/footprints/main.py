@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 engine,
                 http,
                 poll_s=chosen.outbox_poll_s,
-                max_backoff_s=chosen.outbox_max_backoff_s,
+                backoff=chosen.outbox_backoff(),
                 attempts=chosen.outbox_max_attempts,
             )
             deliverer.start()

@@ -1,5 +1,6 @@
 """Case events back to the source system (Report IT): written in the change's transaction, delivered later with
-retries, exponential backoff and the event id as idempotency key, in order per report as far as one pass goes.
+retries (capped exponential backoff, full jitter) and the event id as idempotency key, in order per report as far as
+one pass goes.
 
 Retries can still deliver an earlier event after a later one, so each event carries the case's sequence after its
 change; Report IT applies only an event newer than the last it applied and answers a late one "stale, ignored"."""
@@ -63,16 +64,7 @@ def enqueue(
     return event
 
 
-def backoff(cap_s: float) -> Backoff:
-    """1, 2, 4, ... seconds up to `cap_s`, with jitter so many pods do not retry in step."""
-    return Backoff(first_s=1.0, cap_s=cap_s, jitter=0.2)
-
-
-def backoff_s(attempts: int, *, cap: float) -> float:
-    return backoff(cap).seconds(attempts)
-
-
-def deliver_due(engine: Engine, client: ReportItClient, *, max_backoff_s: float, max_attempts: int) -> int:
+def deliver_due(engine: Engine, client: ReportItClient, *, backoff: Backoff, max_attempts: int) -> int:
     """One pass over due events; returns how many were delivered. Safe to run in several processes."""
     delivered = 0
     with Session(engine) as session:
@@ -96,7 +88,7 @@ def deliver_due(engine: Engine, client: ReportItClient, *, max_backoff_s: float,
                 if failed_for_good(
                     event,
                     str(exc)[:1000],
-                    backoff=backoff(max_backoff_s),
+                    backoff=backoff,
                     max_attempts=max_attempts,
                     final=not exc.retryable,
                 ):
@@ -114,11 +106,11 @@ def deliver_due(engine: Engine, client: ReportItClient, *, max_backoff_s: float,
 class Deliverer:
     """A background thread delivering the outbox until stopped."""
 
-    def __init__(self, engine: Engine, http: httpx.Client, *, poll_s: float, max_backoff_s: float, attempts: int):
+    def __init__(self, engine: Engine, http: httpx.Client, *, poll_s: float, backoff: Backoff, attempts: int):
         self._engine = engine
         self._client = ReportItClient(http)
         self._poll_s = poll_s
-        self._max_backoff_s = max_backoff_s
+        self._backoff = backoff
         self._attempts = attempts
         self._loop = DaemonLoop(self.run, name="footprints-outbox")
 
@@ -129,7 +121,7 @@ class Deliverer:
         repeat_until_stopped(stop, self.run_once, rest_s=self._poll_s, log=log, failure="outbox pass failed")
 
     def run_once(self) -> int:
-        return deliver_due(self._engine, self._client, max_backoff_s=self._max_backoff_s, max_attempts=self._attempts)
+        return deliver_due(self._engine, self._client, backoff=self._backoff, max_attempts=self._attempts)
 
     def stop(self) -> None:
         self._loop.stop()

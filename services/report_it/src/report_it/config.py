@@ -79,7 +79,7 @@ class Settings(ServiceSettings):
     run_deliverer: bool = True
     delivery_poll_seconds: float = 2.0
     delivery_batch_size: int = 50
-    delivery_max_attempts: int = 12
-    delivery_backoff_seconds: float = 30.0
-    delivery_backoff_max_seconds: float = 3600.0
+    delivery_max_attempts: int = 16
+    delivery_backoff_seconds: float = Field(default=1.0, description="Longest wait after a first failed delivery")
+    delivery_backoff_max_seconds: float = Field(default=900.0, description="Longest wait between two attempts")
     webhook_timeout_seconds: float = 10.0
