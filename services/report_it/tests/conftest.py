@@ -58,6 +58,7 @@ def make_settings(report_it_db, dev_key, tmp_path_factory, smtp: MailCatcher) ->
             "smtp_host": smtp.host,
             "smtp_port": smtp.port,
             "delivery_poll_seconds": 0.2,
+            "webhook_allow_private_targets": True,  # the tests' receivers listen on 127.0.0.1
             "delivery_backoff_seconds": 0.2,
             "delivery_backoff_max_seconds": 1.0,
             # No Footprints runs beside these tests: case syncs wait in the outbox.

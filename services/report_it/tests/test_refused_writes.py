@@ -67,3 +67,32 @@ def test_text_that_would_break_an_output_format(api: httpx.Client, staff_headers
     feed = api.get(FEED)
     assert feed.status_code == 200, feed.text
     ElementTree.fromstring(feed.content)  # well-formed, whatever was stored
+
+
+def test_a_resident_cannot_claim_the_staff_channel(api: httpx.Client, staff_headers) -> None:
+    body = {"category": "litter", "location": {"lat": 53.545, "long": -2.632}, "channel": "staff"}
+    assert "body.channel" in str(assert_problem(api.post("/v1/reports", json=body), 422)["errors"])
+    signed_in = api.post("/v1/reports", json=body, headers=staff_headers)
+    assert signed_in.status_code == 201 and signed_in.json()["channel"] == "staff"
+
+
+def test_webhooks_cannot_point_into_the_councils_network(make_settings, token_for) -> None:
+    from report_it.main import create_app
+    from tests.support.server import serve
+
+    manager = {"Authorization": f"Bearer {token_for('manager', sub='mgr.hooks')}"}
+    app = create_app(make_settings(webhook_allow_private_targets=False))
+    with serve(app) as base, httpx.Client(base_url=base) as own:
+        for url in [
+            "http://127.0.0.1:8002/v1/cases",
+            "http://localhost/",
+            "http://10.0.0.5/hook",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/hook",
+            "http://[::ffff:192.168.1.1]/hook",
+        ]:
+            refused = own.post("/v1/webhooks", json={"url": url}, headers=manager)
+            assert "body.url" in str(assert_problem(refused, 422)["errors"]), url
+        public = own.post("/v1/webhooks", json={"url": "https://93.184.215.14/hook"}, headers=manager)
+        assert public.status_code == 201, public.text
+        own.delete(f"/v1/webhooks/{public.json()['id']}", headers=manager)

@@ -83,3 +83,6 @@ class Settings(ServiceSettings):
     delivery_backoff_seconds: float = Field(default=1.0, description="Longest wait after a first failed delivery")
     delivery_backoff_max_seconds: float = Field(default=900.0, description="Longest wait between two attempts")
     webhook_timeout_seconds: float = 10.0
+    # Webhooks pointing at loopback, private or reserved addresses are refused unless this is set (see
+    # report_it.webhook_targets).
+    webhook_allow_private_targets: bool = False

@@ -18,7 +18,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
-from deal_shared.errors import FieldError
+from deal_shared.errors import FieldError, ValidationFailed
 from deal_shared.geo import METRES_PER_DEGREE, REACH_M, Borough, bounding_box, haversine_m
 from deal_shared.report_it import (
     OPEN_STATUSES,
@@ -112,6 +112,11 @@ def validate_new_report(
     questions = questions_of(category)
     answers = validate_answers(questions, data.answers)
     priority = priority_for(questions, answers, Priority(category.default_priority))
+    if data.channel is Channel.staff and not viewer.is_staff:
+        raise ValidationFailed(
+            "Only council staff, signed in, report on the staff channel.",
+            errors=[{"field": "body.channel", "reason": "staff is for signed-in council staff"}],
+        )
     # Staff reporting from the field are recorded as such whatever channel their client claims.
     channel = Channel.staff if viewer.is_staff and data.channel in (Channel.app, Channel.web) else data.channel
     return NewReport(category=category, data=data, answers=answers, priority=priority, channel=channel)

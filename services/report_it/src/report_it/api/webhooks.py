@@ -11,10 +11,12 @@ from sqlmodel import col, select
 from deal_shared.auth import Principal, Role, require_roles
 from deal_shared.report_it import WebhookCreate, WebhookCreated, WebhookPublic
 from report_it import webhooks
+from report_it.api.deps import SettingsDep
 from report_it.categories import get_category
 from report_it.db import SessionDep
 from report_it.errors import WebhookNotFound
 from report_it.models import Webhook
+from report_it.webhook_targets import check_target
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
@@ -33,7 +35,10 @@ def _public(hook: Webhook) -> WebhookPublic:
 
 
 @router.post("", response_model=WebhookCreated, status_code=201, summary="Manager: register a webhook")
-def create_webhook(data: WebhookCreate, principal: ManagerDep, session: SessionDep) -> WebhookCreated:
+def create_webhook(
+    data: WebhookCreate, principal: ManagerDep, session: SessionDep, settings: SettingsDep
+) -> WebhookCreated:
+    check_target(str(data.url), allow_private=settings.webhook_allow_private_targets)
     for code in data.categories:
         get_category(session, code)
     hook = Webhook(
