@@ -1,6 +1,7 @@
 """Report IT's domain errors; each class name is the machine code clients see."""
 
 from deal_shared.errors import Conflict, NotFound, ServiceError, Unprocessable, ValidationFailed
+from deal_shared.idempotency import IdempotencyKeyInvalid, IdempotencyKeyReused  # noqa: F401 (one contract, named here too)
 
 
 class CategoryNotFound(NotFound):
@@ -30,14 +31,6 @@ class OutsideBorough(Unprocessable):
 
 class InvalidAnswers(ValidationFailed):
     title = "Answers do not fit the category's questions"
-
-
-class IdempotencyKeyReused(Unprocessable):
-    title = "Idempotency key reused with a different request"
-
-
-class IdempotencyKeyInvalid(ValidationFailed):
-    title = "Idempotency key is not valid"
 
 
 class InvalidCursor(ValidationFailed):

@@ -1,15 +1,13 @@
-"""Idempotent submission: the first response to a key is stored in the same transaction as the change (or, for
-a new report on PostgreSQL, in the same statement: `store_once`).
+"""Report IT's side of the shared Idempotency-Key contract (`deal_shared.idempotency`): its record table, and a new
+report on PostgreSQL written with its key's record in one statement (`store_once`).
 
-A retry of the same request gets that response again; the same key with another body is refused. Racing
-duplicates are settled by the key's primary key: the loser's insert fails, and it replays the winner's answer.
+A retry of the same request gets the first response again; the same key with another body is refused; a duplicate
+arriving while the first holds the key waits for its answer. A duplicate racing `store_once` fails on the key's
+primary key and replays the winner's answer.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, insert
@@ -17,54 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import CTE, Insert
 from sqlmodel import Session
 
+from deal_shared import idempotency as shared
 from deal_shared.db import utcnow
+from deal_shared.idempotency import MAX_KEY_LENGTH, Replay, check_key, replay_of, request_fingerprint, scoped_key
 from report_it.direct_write import DirectWrite
-from report_it.errors import IdempotencyKeyInvalid, IdempotencyKeyReused
 from report_it.models import IdempotencyRecord
 
 UNIQUE_VIOLATION = "23505"
-
-MAX_KEY_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class Replay:
-    status_code: int
-    body: dict[str, Any]
-
-
-def request_fingerprint(payload: Any) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise IdempotencyKeyInvalid(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.")
-    return key
-
-
-def scoped_key(kind: str, subject: object, key: str) -> str:
-    """The stored key of `key` sent to one endpoint about one thing, so the same key elsewhere cannot collide.
-
-    A key too long to fit the column beside its scope is stored as its SHA-256, which still tells keys apart.
-    """
-    scoped = f"{kind}:{subject}:{key}"
-    if len(scoped) <= MAX_KEY_LENGTH:
-        return scoped
-    return f"{kind}:{subject}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
-
-
-def _replay(record: IdempotencyRecord, request_hash: str) -> Replay:
-    if record.request_hash != request_hash:
-        raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request; use a new key for a new request.",
-        )
-    assert record.status_code is not None and record.response_body is not None
-    return Replay(record.status_code, record.response_body)
 
 
 def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
@@ -72,16 +29,7 @@ def claim(session: Session, *, key: str, request_hash: str) -> Replay | None:
 
     Call it before any other write of the transaction: on a conflict the transaction is rolled back.
     """
-    session.add(IdempotencyRecord(key=key, request_hash=request_hash))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        record = session.get(IdempotencyRecord, key)
-        if record is None:  # the holder rolled back: there is nothing to replay, so claim again
-            return claim(session, key=key, request_hash=request_hash)
-        return _replay(record, request_hash)
-    return None
+    return shared.claim(session, model=IdempotencyRecord, key=key, request_hash=request_hash)
 
 
 def with_record(write: CTE) -> Insert:
@@ -125,13 +73,22 @@ def store_once(
         stored = session.get(IdempotencyRecord, key)
         if stored is None or stored.status_code is None:
             raise  # not the key (a reference collided, say), or its holder gave up: let the client retry
-        return _replay(stored, request_hash)
+        return replay_of(stored, request_hash)
     return None
 
 
 def remember(session: Session, *, key: str, status_code: int, body: dict[str, Any]) -> None:
-    record = session.get(IdempotencyRecord, key)
-    assert record is not None, "claim() first"
-    record.status_code = status_code
-    record.response_body = body
-    session.add(record)
+    shared.remember(session, model=IdempotencyRecord, key=key, status_code=status_code, body=body)
+
+
+__all__ = [
+    "MAX_KEY_LENGTH",
+    "Replay",
+    "check_key",
+    "claim",
+    "remember",
+    "request_fingerprint",
+    "scoped_key",
+    "store_once",
+    "with_record",
+]

@@ -10,6 +10,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, 
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
+from deal_shared.idempotency import IdempotencyRecordBase
 from report_it.db import Table
 
 
@@ -109,16 +110,10 @@ class Photo(Table, table=True):
     created_at: datetime = _when()
 
 
-class IdempotencyRecord(Table, table=True):
+class IdempotencyRecord(IdempotencyRecordBase, Table, table=True):
     """The first response to an Idempotency-Key, replayed to retries of the same request."""
 
     __tablename__ = "idempotency_record"
-
-    key: str = Field(primary_key=True, max_length=200)
-    request_hash: str = Field(max_length=64)
-    status_code: int | None = None
-    response_body: dict[str, Any] | None = Field(default=None, sa_type=JSONType)
-    created_at: datetime = _when(index=True)
 
 
 class ReportUpdate(Table, table=True):

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from deal_shared import idempotency as idempotency_contract
 from deal_shared.errors import ServiceError
 from deal_shared.geo import Borough
 from deal_shared.triage import BulkItemResult, BulkOutcome, BulkTarget, TriageAction, TriageItem
 from report_it import idempotency, reports
-from report_it.errors import IdempotencyKeyReused
 from report_it.lifecycle import Actor
 from report_it.models import Category, IdempotencyRecord
 from report_it.triage.actions import apply_action
@@ -79,23 +78,10 @@ def act_on_report(
 def _claim(session: Session, *, key: str, request_hash: str) -> dict | None:
     """Claim `key` inside a savepoint (so a lost race undoes nothing else of the transaction), or return the
     stored answer of the request that holds it; the same key with another request is refused."""
-    record = session.get(IdempotencyRecord, key)
-    if record is None:
-        try:
-            with session.begin_nested():
-                session.add(IdempotencyRecord(key=key, request_hash=request_hash))
-        except IntegrityError:
-            # A retry racing this one committed first (PostgreSQL made this insert wait for it): replay its answer.
-            record = session.get(IdempotencyRecord, key, populate_existing=True)
-            if record is None:
-                raise
-        else:
-            return None
-    if record.request_hash != request_hash:
-        raise IdempotencyKeyReused(
-            "This Idempotency-Key was already used for a different request; use a new key for a new request."
-        )
-    return record.response_body
+    replay = idempotency_contract.claim(
+        session, model=IdempotencyRecord, key=key, request_hash=request_hash, savepoint=True
+    )
+    return None if replay is None else replay.body
 
 
 def run_bulk(
