@@ -257,6 +257,12 @@ def list_reports(
     after: Cursor | None,
 ) -> list[Report]:
     """Newest first; or, for delta sync (`updated_after`), oldest change first so a client can catch up."""
+    query = listing_query(filters=filters, allowed_categories=allowed_categories, after=after)
+    return list(session.exec(query.limit(limit + 1)).all())
+
+
+def listing_query(*, filters: ReportFilters, allowed_categories: Sequence[str], after: Cursor | None) -> Any:
+    """The reports `list_reports` finds, in its order, unlimited: a caller may choose the columns it loads."""
     wanted = [c for c in allowed_categories if filters.categories is None or c in filters.categories]
     query = select(Report).where(col(Report.category_code).in_(wanted))
     if filters.statuses:
@@ -289,7 +295,7 @@ def list_reports(
                 )
             )
         query = query.order_by(col(Report.created_at).desc(), col(Report.id).desc())
-    return list(session.exec(query.limit(limit + 1)).all())
+    return query
 
 
 # What a public report shows, and nothing more: the nearby lookup is the hottest read, so it loads these columns
@@ -319,6 +325,8 @@ _NEARBY_COLUMNS = (
     .scalar_subquery()
     .label("photo_count"),
 )
+# Other public reads (Open311's listing) load the same columns, for the same reason.
+PUBLIC_COLUMNS = _NEARBY_COLUMNS
 
 
 # The flat-earth distance in the query: within a few hundred metres it differs from the great-circle one by parts

@@ -11,7 +11,6 @@ import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from xml.etree import ElementTree
 
 from fastapi import Response
 
@@ -44,7 +43,7 @@ def w3c(when: datetime | None) -> str | None:
     """W3C date-time in UTC, with its zone and without fractional seconds (clients choke on them)."""
     if when is None:
         return None
-    return when.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def _text(value: Any) -> str:
@@ -53,22 +52,49 @@ def _text(value: Any) -> str:
     return _NOT_XML.sub("", str(value))
 
 
-def _fill(element: ElementTree.Element, value: Any) -> None:
+def _escape(text: str) -> str:
+    # What ElementTree escapes in element text, and no more: the documents stay byte for byte what they were.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _write(out: list[str], tag: str, value: Any) -> None:
+    """Append `value` as the element `tag`, as ElementTree would serialise it (an empty element as `<tag />`)."""
     if isinstance(value, dict):
+        if not value:
+            out.append(f"<{tag} />")
+            return
+        out.append(f"<{tag}>")
         for key, child in value.items():
-            _fill(ElementTree.SubElement(element, key), child)
+            _write(out, key, child)
     elif isinstance(value, list):
-        item_tag = ITEM_TAGS[element.tag]
+        if not value:
+            out.append(f"<{tag} />")
+            return
+        out.append(f"<{tag}>")
+        item_tag = ITEM_TAGS[tag]
         for item in value:
-            _fill(ElementTree.SubElement(element, item_tag), item)
-    elif value is not None:
-        element.text = _text(value)
+            _write(out, item_tag, item)
+    else:
+        text = "" if value is None else _text(value)
+        if not text:
+            out.append(f"<{tag} />")
+            return
+        out.append(f"<{tag}>{_escape(text)}")
+    out.append(f"</{tag}>")
 
 
 def to_xml(root: str, value: Any) -> bytes:
-    element = ElementTree.Element(root)
-    _fill(element, value)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(element, encoding="unicode").encode()
+    # Built as text rather than as an ElementTree: a thousand requests are 18,000 elements, and the tree cost more
+    # than everything else in the answer.
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n']
+    _write(out, root, value)
+    return "".join(out).encode()
 
 
 def render(fmt: Format, root: str, value: Any, *, status_code: int = 200) -> Response:
