@@ -52,10 +52,11 @@ def test_an_allocated_arriving_after_in_progress_is_stale_and_the_report_stays_i
     timeline = api.get(f"/v1/reports/{report['id']}/updates", headers=staff_headers).json()
     assert [u["status"] for u in timeline] == ["in_progress"]
 
-    # A newer one still moves the report.
+    # A newer one is applied: recorded on the timeline, but a case changing hands stays in progress in Footprints,
+    # so the report does too (its status always the case's).
     newer = api.post(url, json=event("reallocated", 3), headers=service)
     assert newer.json()["outcome"] == "applied"
-    assert status_of(api, report["id"]) == "allocated"
+    assert status_of(api, report["id"]) == "in_progress"
     assert len(api.get(f"/v1/reports/{report['id']}/updates", headers=staff_headers).json()) == 2
 
 
@@ -80,12 +81,13 @@ def test_events_without_a_sequence_are_applied_as_before(api, service) -> None:
     url = f"/v1/reports/{report['id']}/case-events"
     assert api.post(url, json=event("in_progress", None), headers=service).json()["outcome"] == "applied"
     assert api.post(url, json=event("allocated", None), headers=service).json()["outcome"] == "applied"
-    assert status_of(api, report["id"]) == "allocated"
+    # Recorded, but a change of hands never takes back work begun, with or without a sequence.
+    assert status_of(api, report["id"]) == "in_progress"
     # Once a sequence has been applied, an event without one (an older Footprints mid-rollout) still is.
     assert api.post(url, json=event("in_progress", 5), headers=service).json()["outcome"] == "applied"
     assert api.post(url, json=event("allocated", None), headers=service).json()["outcome"] == "applied"
     assert api.post(url, json=event("in_progress", 4), headers=service).json()["outcome"] == "stale, ignored"
-    assert status_of(api, report["id"]) == "allocated"
+    assert status_of(api, report["id"]) == "in_progress"
 
 
 def test_the_typed_client_reads_the_answer(report_it_url, token_for, api) -> None:

@@ -21,6 +21,11 @@ _MOVES = {
     CaseEventKind.in_progress: ReportStatus.in_progress,
 }
 
+# A case changing hands does not change its state in Footprints: work begun stays begun. So an allocation moves only
+# a report not yet being worked; on one allocated or in progress it is recorded without a move.
+_BEFORE_WORK = frozenset({ReportStatus.submitted, ReportStatus.acknowledged})
+_HANDS = frozenset({CaseEventKind.allocated, CaseEventKind.reallocated})
+
 # What the public timeline says; worker names stay internal.
 _PUBLIC = {
     CaseEventKind.allocated: "A council officer has been given this job.",
@@ -70,6 +75,8 @@ def record_case_event(session: Session, *, report: Report, event: CaseEvent, act
     # An event that would be an illegal move is still recorded, without the move; and Footprints never reopens a
     # report the council has fixed or closed.
     movable = current in OPEN_STATUSES and target is not None and target is not current
+    if event.kind in _HANDS and current not in _BEFORE_WORK:
+        movable = False
     status = target if movable and target in TRANSITIONS[current] else None
     if event.footprint_code:
         report.footprint_code = event.footprint_code
