@@ -7,9 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from deal_shared import idempotency
+from deal_shared.db_outage import mark_outcome_unknown
 from deal_shared.idempotency import scoped_key
 from footprints.models import Absence, IdempotencyRecord, OutboxEvent
 
@@ -147,3 +150,31 @@ def test_a_duplicate_arriving_while_the_first_is_working_waits_and_gets_its_answ
     assert {a.status_code for a in answers} == {200}, [a.text for a in answers]
     assert all(a.json() == answers[0].json() for a in answers)
     assert sum("Idempotent-Replayed" not in a.headers for a in answers) == 1
+
+
+def test_a_commit_whose_answer_was_lost_is_replayed_on_retry(service, api, token_for, add_team, add_worker) -> None:
+    """The database made the change durable but the connection went before it said so: the client is told the
+    outcome is not known, and its retry with the same key gets the original answer instead of a second change."""
+    add_worker(add_team(), subject="worker.lost")
+    case = service.put("/v1/cases/report_it/k-8", json=upsert_body()).json()
+    me = {"Authorization": f"Bearer {token_for('staff', sub='worker.lost')}"}
+    url = f"/v1/cases/{case['id']}/progress"
+    key = str(uuid.uuid4())
+    lost: list[bool] = []
+
+    def lose_the_answer(session) -> None:
+        if not lost and any(isinstance(o, IdempotencyRecord) for o in session.identity_map.values()):
+            lost.append(True)
+            error = OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+            raise mark_outcome_unknown(error)
+
+    event.listen(Session, "after_commit", lose_the_answer)
+    try:
+        unknown = api.post(url, json={"kind": "completed", "note": "Done"}, headers=keyed(me, key))
+    finally:
+        event.remove(Session, "after_commit", lose_the_answer)
+    assert lost and unknown.status_code == 503, unknown.text
+    assert unknown.json()["saved"] == "unknown"
+    retried = api.post(url, json={"kind": "completed", "note": "Done"}, headers=keyed(me, key))
+    assert retried.status_code == 200 and retried.headers["Idempotent-Replayed"] == "true", retried.text
+    assert retried.json()["status"] == "completed" and retried.json()["id"] == case["id"]
