@@ -52,6 +52,8 @@ class Report(Table, table=True):
         Index("ix_report_created", "created_at", "id"),
         Index("ix_report_updated", "updated_at", "id"),
         Index("ix_report_triage", "status", "created_at", "id"),
+        # One category over a window of dates, newest first (Open311's GET requests with a service_code).
+        Index("ix_report_category_created", "category_code", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
