@@ -6,9 +6,18 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 # Returns None when ready, else the reason it is not.
 ReadinessCheck = Callable[[], str | None]
+
+
+class Readiness(BaseModel):
+    status: str
+    reasons: list[str] | None = None
+
+
+_NOT_READY = {503: {"model": Readiness, "description": "Not ready: `reasons` says what is missing"}}
 
 
 def health_router(readiness_checks: Callable[[], list[ReadinessCheck]]) -> APIRouter:
@@ -18,7 +27,12 @@ def health_router(readiness_checks: Callable[[], list[ReadinessCheck]]) -> APIRo
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: the database is reachable and migrations are at head")
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database is reachable and migrations are at head",
+        response_model=Readiness,
+        responses=_NOT_READY,
+    )
     def readyz() -> JSONResponse:
         failures = [reason for check in readiness_checks() if (reason := check()) is not None]
         if failures:

@@ -28,12 +28,17 @@ _ERRORS = {
     "401": "No valid bearer token (missing, malformed, expired, wrong issuer or audience)",
     "403": "The token does not carry a role this needs",
     "404": "Nothing with that id (or not visible to the caller)",
+    "412": "StaleVersion: If-Match named a version that is no longer current; `current` shows the one that is",
     "422": "The request is not valid: `errors` names each field and why (code ValidationFailed)",
+    "503": (
+        "DatabaseUnavailable: the service cannot reach its database just now; `saved` says whether a write "
+        "was saved (no, or unknown: retry with the same Idempotency-Key); retry after Retry-After seconds"
+    ),
 }
-_DEFAULT = (
-    "Any other error, as problem details with a stable `code`: 400, 409, 412, 413, 415, 429; 503 "
-    "DatabaseUnavailable with Retry-After and `saved`; 500 InternalError"
-)
+_DEFAULT = "Any other error, as problem details with a stable `code` (400, 409, 413, 415, 429, 500 ...)"
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}}
+# Routes that answer without their database.
+_NO_DATABASE = ("/healthz",)
 
 
 def problem_response(description: str) -> dict[str, Any]:
@@ -105,9 +110,11 @@ def _operations(app: FastAPI, spec: dict[str, Any]) -> Iterable[tuple[Any, dict[
 
 def _document_errors(route: Any, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
-    # Errors a route declares itself keep their description and take the problem body.
+    # Errors a route declares itself keep their description and take the problem body, unless the route says
+    # what its body is (readiness answers its own document).
     for code, response in responses.items():
-        if code == "default" or int(code) >= 400:
+        declared = response.get("content", {}).get("application/json", {}).get("schema")
+        if (code == "default" or int(code) >= 400) and (not declared or "HTTPValidationError" in str(declared)):
             responses[code] = problem_response(response.get("description") or _DEFAULT)
     if operation.get("parameters") or operation.get("requestBody"):
         responses["422"] = problem_response(_ERRORS["422"])
@@ -120,6 +127,11 @@ def _document_errors(route: Any, operation: dict[str, Any]) -> None:
         responses.setdefault("403", problem_response(_ERRORS["403"]))
     if "{" in route.path_format:
         responses.setdefault("404", problem_response(_ERRORS["404"]))
+    headers = {p["name"].lower() for p in operation.get("parameters", []) if p.get("in") == "header"}
+    if "if-match" in headers:
+        responses.setdefault("412", problem_response(_ERRORS["412"]))
+    if route.path_format not in _NO_DATABASE:
+        responses.setdefault("503", {**problem_response(_ERRORS["503"]), "headers": _RETRY_AFTER})
     responses.setdefault("default", problem_response(_DEFAULT))
 
 

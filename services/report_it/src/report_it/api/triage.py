@@ -98,6 +98,7 @@ def get_report(
 @router.post(
     "/reports/{report_id}/actions",
     response_model=TriageItem,
+    responses={428: {"description": "PreconditionRequired: no If-Match; send the report's etag"}},
     summary="Staff: acknowledge, recategorise, set priority, merge, close with a template, or note; "
     "If-Match the report's etag; retry safely with Idempotency-Key",
 )
