@@ -69,7 +69,12 @@ def test_a_rule_for_one_footprint_acknowledges_only_reports_placed_in_it(
             def status(name: str) -> str:
                 return api.get(f"/v1/reports/{made[name]}", headers=staff).json()["status"]
 
-            wait_until(lambda: status("central") == "acknowledged")
+            def leigh_placed() -> bool:
+                items = api.get("/v1/triage/queue", headers=staff).json()["items"]
+                return any(i["id"] == made["leigh"] and i["footprint"] for i in items)
+
+            # The router takes reports one at a time: wait for both, not only the one the rule acknowledges.
+            wait_until(lambda: status("central") == "acknowledged" and leigh_placed())
             queue = api.get("/v1/triage/queue", params={"footprint": central}, headers=staff).json()
             assert queue["items"] == []
             waiting = api.get("/v1/triage/queue", headers=staff).json()["items"]
