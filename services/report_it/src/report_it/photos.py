@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from report_it.config import Settings
 from report_it.errors import PhotoTooLarge, PhotoUnreadable, UnsupportedPhoto
 
 try:  # HEIC from iPhones, through the maintained libheif binding
@@ -112,3 +113,17 @@ def _assert_clean(encoded: bytes) -> None:
     with Image.open(io.BytesIO(encoded)) as check:
         if len(check.getexif()) or check.info.get("icc_profile") or check.info.get("xmp"):
             raise PhotoUnreadable("The photo could not be cleaned of its metadata, so it was not stored.")
+
+
+def clean_uploads(photos: list[bytes], settings: Settings) -> list[CleanPhoto]:
+    """Re-encode every uploaded photo (see `report_it.photos`); one that cannot be cleaned refuses the request."""
+    return [
+        clean_photo(
+            data,
+            max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.max_photo_pixels,
+            max_edge=settings.photo_max_edge,
+            thumbnail_edge=settings.thumbnail_edge,
+        )
+        for data in photos
+    ]

@@ -18,11 +18,12 @@ from deal_shared.report_it import ReportCreated
 from deal_shared.sessions import session_engine
 from report_it import presenters, reports
 from report_it.api.deps import public_base_url
-from report_it.api.submission import Submission, clean_uploads, read_submission
+from report_it.api.submission import Submission, read_submission
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.idempotency import Replay, check_key, request_fingerprint
 from report_it.models import Photo, Report
+from report_it.photos import clean_uploads
 from report_it.reports import NewReportRow
 from report_it.submitting import Keyed, submit_report
 from report_it.visibility import Viewer

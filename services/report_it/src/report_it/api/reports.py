@@ -22,12 +22,13 @@ from report_it.api.deps import (
     ViewerDep,
 )
 from report_it.api.listing import ListQueryDep, encode_cursor
-from report_it.api.submission import PhotoUploadsDep, clean_uploads
+from report_it.api.submission import PhotoUploadsDep
 from report_it.api.updates import timeline_of
 from report_it.config import Settings
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
 from report_it.open311.models import client_attributes_of
+from report_it.photos import clean_uploads
 from report_it.report_photos import attach_photos
 from report_it.visibility import Viewer
 

@@ -14,7 +14,6 @@ from deal_shared.errors import ServiceError, ValidationFailed
 from deal_shared.report_it import ReportCreate
 from report_it.config import Settings
 from report_it.errors import PhotoTooLarge, TooManyPhotos
-from report_it.photos import CleanPhoto, clean_photo
 
 MAX_JSON_BYTES = 64 * 1024
 
@@ -110,20 +109,6 @@ async def read_photo_uploads(request: Request) -> list[bytes]:
     if len(uploads) > settings.max_photos_per_report:
         raise TooManyPhotos(f"At most {settings.max_photos_per_report} photos per report.")
     return [await _read_limited(u, settings.max_photo_bytes) for u in uploads]
-
-
-def clean_uploads(photos: list[bytes], settings: Settings) -> list[CleanPhoto]:
-    """Re-encode every uploaded photo (see `report_it.photos`); one that cannot be cleaned refuses the request."""
-    return [
-        clean_photo(
-            data,
-            max_bytes=settings.max_photo_bytes,
-            max_pixels=settings.max_photo_pixels,
-            max_edge=settings.photo_max_edge,
-            thumbnail_edge=settings.thumbnail_edge,
-        )
-        for data in photos
-    ]
 
 
 SubmissionDep = Annotated[Submission, Depends(read_submission)]

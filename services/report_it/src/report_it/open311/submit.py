@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 from deal_shared.errors import FieldError, ServiceError
 from deal_shared.geo import Borough
 from deal_shared.report_it import Channel, Location, ReportCreate, ReporterContact
-from report_it.api.submission import clean_uploads
 from report_it.config import Settings
 from report_it.errors import InvalidAnswers
 from report_it.models import Category, Report
@@ -22,7 +21,7 @@ from report_it.open311.errors import InvalidParameter
 from report_it.open311.models import Submission
 from report_it.open311.params import Params, Upload, bad, is_clean
 from report_it.open311.services import CLIENT_ID_ATTRIBUTE, exposed_category
-from report_it.photos import CleanPhoto
+from report_it.photos import CleanPhoto, clean_uploads
 from report_it.reports import questions_of, validate_new_report
 from report_it.storage import PhotoStorage
 from report_it.submitting import submit_report
