@@ -49,6 +49,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_savepoint_takes_the_write_lock)
         watch_commits(engine)
         return engine
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
@@ -88,6 +89,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_savepoint_takes_the_write_lock(connection, _name) -> None:
+    """Open the transaction a first SAVEPOINT would open, as BEGIN IMMEDIATE.
+
+    Python's sqlite3 begins a transaction itself only before a write, and then waits (busy_timeout) for the lock.
+    A SAVEPOINT issued outside a transaction opens a deferred one instead: its reads pin a snapshot, and its first
+    write fails at once with "database is locked" if another connection committed meanwhile, since waiting cannot
+    help a stale snapshot. Taking the write lock up front makes that write queue like any other."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def alembic_config(ini_path: Path, url: str) -> Config:
