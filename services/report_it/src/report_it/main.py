@@ -34,6 +34,7 @@ from report_it.api import (
     webhooks,
     work,
 )
+from report_it.api.submission import multipart_limit
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI, metadata
@@ -49,9 +50,10 @@ SERVICE = "report-it"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    chosen = settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        chosen = settings or Settings()
         configure_logging(SERVICE, chosen.log_level)
         engine = make_engine(chosen.database_url)
         app.state.settings = chosen
@@ -98,7 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     # Open311 answers in its own error format and cleans its own parameters.
-    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness, url_text_skip=("/open311/",))
+    install_common(
+        app,
+        service=SERVICE,
+        readiness_checks=lambda: app.state.readiness,
+        url_text_skip=("/open311/",),
+        multipart_limit_bytes=multipart_limit(chosen),
+    )
     # The intake and update bodies are read by hand (JSON or multipart), so their routes name the models in
     # `openapi_extra` and the models are registered here; Open311 documents its own formats.
     describe_api(

@@ -32,6 +32,7 @@ from deal_shared.idempotency import (
     scoped_key,
 )
 from deal_shared.sessions import PENDING_CLAIM
+from deal_shared.web.auth_first import TokenFirstRoute
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -66,7 +67,7 @@ def _answer_of(response: Response) -> Any:
 def idempotent_route(model: type[IdempotencyRecordBase]) -> type[APIRoute]:
     """A route class whose writes honour Idempotency-Key, keeping the records in `model` (the service's table)."""
 
-    class IdempotentRoute(APIRoute):
+    class HonouringKeys(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
             if not self.methods & WRITE_METHODS:
@@ -99,5 +100,9 @@ def idempotent_route(model: type[IdempotencyRecordBase]) -> type[APIRoute]:
                 return response
 
             return handle
+
+    # The token check comes first: a caller without a token is refused before its key or body is looked at.
+    class IdempotentRoute(TokenFirstRoute, HonouringKeys):
+        pass
 
     return IdempotentRoute

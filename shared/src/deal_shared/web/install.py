@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from deal_shared.web.body_limit import DEFAULT_BODY_LIMIT_BYTES, BodyLimit
 from deal_shared.web.health import ReadinessCheck, health_router
 from deal_shared.web.metrics import HttpMetrics
 from deal_shared.web.middleware import RequestContextMiddleware
@@ -19,13 +20,22 @@ def install_common(
     service: str,
     readiness_checks: Callable[[], list[ReadinessCheck]],
     url_text_skip: tuple[str, ...] = (),
+    body_limit_bytes: int = DEFAULT_BODY_LIMIT_BYTES,
+    multipart_limit_bytes: int | None = None,
 ) -> None:
-    """`url_text_skip`: path prefixes of an API that answers in a format of its own and cleans its own URLs."""
+    """`url_text_skip`: path prefixes of an API that answers in a format of its own and cleans its own URLs.
+    `body_limit_bytes` bounds every request body, `multipart_limit_bytes` (if larger) multipart ones (photos)."""
     metrics = HttpMetrics(service)
     app.state.metrics = metrics
     install_problem_handlers(app)
     # Added before the request-id middleware, so it runs inside it and its refusals carry the request id.
     app.add_middleware(UrlTextGuard, skip=url_text_skip)
+    app.add_middleware(
+        BodyLimit,
+        limit_bytes=body_limit_bytes,
+        multipart_limit_bytes=multipart_limit_bytes,
+        own_errors=url_text_skip,
+    )
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(health_router(readiness_checks))
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)

@@ -7,13 +7,14 @@ from sqlmodel import Session
 
 from deal_shared.auth import AdminPrincipal
 from deal_shared.report_it import CategoryCreate, CategoryPublic, CategoryUpdate
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import categories
 from report_it.api.deps import CategoriesDep, ViewerDep
 from report_it.category_cache import CategoryCache
 from report_it.db import SessionDep
 from report_it.errors import CategoryNotFound
 
-router = APIRouter(prefix="/v1/categories", tags=["categories"])
+router = APIRouter(prefix="/v1/categories", tags=["categories"], route_class=TokenFirstRoute)
 
 
 @router.get("", response_model=list[CategoryPublic], summary="Categories the caller may report")

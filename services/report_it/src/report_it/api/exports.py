@@ -11,11 +11,12 @@ from fastapi.responses import StreamingResponse
 
 from deal_shared.auth import StaffPrincipal
 from deal_shared.report_it import ReportStatistics
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import exports, stats
 from report_it.api.listing import _utc
 from report_it.db import SessionDep
 
-router = APIRouter(tags=["statistics"])
+router = APIRouter(tags=["statistics"], route_class=TokenFirstRoute)
 
 FromQuery = Annotated[datetime | None, Query(description="Made at or after (ISO 8601)")]
 ToQuery = Annotated[datetime | None, Query(description="Made before (ISO 8601)")]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import col, select
 
 from deal_shared.report_it import ReportStatus
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import feed, presenters, reports
 from report_it.api.deps import BaseUrlDep, SettingsDep
 from report_it.api.listing import _bbox
@@ -15,7 +16,7 @@ from report_it.db import SessionDep
 from report_it.models import Report
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/reports", tags=["feeds"])
+router = APIRouter(prefix="/v1/reports", tags=["feeds"], route_class=TokenFirstRoute)
 
 
 @router.get(

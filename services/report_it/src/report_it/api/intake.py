@@ -16,6 +16,7 @@ from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
 from deal_shared.report_it import ReportCreated
 from deal_shared.sessions import session_engine
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import presenters, reports
 from report_it.api.deps import public_base_url
 from report_it.api.submission import Submission, read_submission
@@ -28,7 +29,7 @@ from report_it.reports import NewReportRow
 from report_it.submitting import Keyed, submit_report
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=TokenFirstRoute)
 
 
 _CREATE_BODY = {

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from deal_shared.report_it import NearbyReport, ReportPublic
 from deal_shared.sessions import session_engine
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import presenters, reports
 from report_it.api.deps import ViewerDep, public_base_url
 from report_it.category_cache import CategoryCache
@@ -28,7 +29,7 @@ from report_it.nearby_index import OpenReportIndex, Rendered, Renderer, walks_in
 from report_it.reports import check_within_reach
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=TokenFirstRoute)
 MAX_RADIUS_M = 5000
 
 

@@ -12,11 +12,12 @@ from deal_shared.auth import AdminPrincipal
 from deal_shared.db import utcnow
 from deal_shared.errors import NotFound
 from deal_shared.report_it import OutboxFailure, OutboxSummary
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.db import SessionDep
 from report_it.models import OutboxMessage
 from report_it.outbox import OutboxState
 
-router = APIRouter(prefix="/v1/outbox", tags=["operations"])
+router = APIRouter(prefix="/v1/outbox", tags=["operations"], route_class=TokenFirstRoute)
 
 
 class OutboxMessageNotFound(NotFound):

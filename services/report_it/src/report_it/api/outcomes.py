@@ -11,6 +11,7 @@ from sqlmodel import Session
 from deal_shared.auth import StaffPrincipal
 from deal_shared.db import utcnow
 from deal_shared.outcomes import OutcomeFigures
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import targets
 from report_it.outcomes import measures
 from report_it.outcomes.csv_out import figures_csv
@@ -18,7 +19,7 @@ from report_it.outcomes.measures import OutcomeQuery
 from report_it.outcomes.query import parse_query
 from report_it.outcomes.refresh import refresh
 
-router = APIRouter(tags=["outcomes"])
+router = APIRouter(tags=["outcomes"], route_class=TokenFirstRoute)
 
 _CODES = "codes, comma separated; empty for reports not placed in one"
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import reports
 from report_it.api.deps import StorageDep, ViewerDep
 from report_it.db import SessionDep
@@ -13,7 +14,7 @@ from report_it.errors import PhotoNotFound, ReportNotFound
 from report_it.models import Photo
 from report_it.photos import OUTPUT_CONTENT_TYPE
 
-router = APIRouter(prefix="/v1/photos", tags=["photos"])
+router = APIRouter(prefix="/v1/photos", tags=["photos"], route_class=TokenFirstRoute)
 
 
 def _serve(photo_id: UUID, session, viewer, storage, *, thumbnail: bool) -> Response:

@@ -14,6 +14,7 @@ from deal_shared.report_it import (
     ReportPrivate,
     ReportPublic,
 )
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import duplicates, presenters, reports
 from report_it.api.deps import (
     BaseUrlDep,
@@ -32,7 +33,7 @@ from report_it.photos import clean_uploads
 from report_it.report_photos import attach_photos
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=TokenFirstRoute)
 
 
 @router.get("", response_model=Page[ReportPublic], summary="List reports, newest first, with a cursor")

@@ -16,10 +16,11 @@ from deal_shared.routing import (
     RoutingRulePublic,
     RoutingRuleUpdate,
 )
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.db import SessionDep
 from report_it.routing import preview, rules
 
-router = APIRouter(prefix="/v1/routing-rules", tags=["routing rules"])
+router = APIRouter(prefix="/v1/routing-rules", tags=["routing rules"], route_class=TokenFirstRoute)
 
 
 @router.get("", response_model=list[RoutingRulePublic], summary="Admin: the rules, in the order they are tried")

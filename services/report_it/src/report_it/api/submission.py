@@ -28,6 +28,15 @@ class RequestTooLarge(ServiceError):
     title = "Request too large"
 
 
+# Room for the multipart framing around the parts (boundaries and part headers).
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def multipart_limit(settings: Settings) -> int:
+    """The largest multipart body a report or update may be: every photo at its limit, plus the report's JSON."""
+    return settings.max_photos_per_report * settings.max_photo_bytes + MAX_JSON_BYTES + _MULTIPART_OVERHEAD
+
+
 @dataclass(frozen=True)
 class Submission:
     report: ReportCreate
@@ -60,7 +69,7 @@ async def read_submission(request: Request) -> Submission:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     declared = _declared_length(request)
     if content_type == "multipart/form-data":
-        limit = settings.max_photos_per_report * settings.max_photo_bytes + MAX_JSON_BYTES
+        limit = multipart_limit(settings)
         if declared > limit:
             raise RequestTooLarge(f"The request is {declared:,} bytes; the limit is {limit:,}.")
         form = await request.form(

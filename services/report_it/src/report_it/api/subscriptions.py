@@ -11,13 +11,14 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel
 
 from deal_shared.errors import ServiceError
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import confirmations, reports, unsubscribing
 from report_it.api import confirmation_page
 from report_it.api.deps import ViewerDep
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
 
-router = APIRouter(tags=["subscriptions"])
+router = APIRouter(tags=["subscriptions"], route_class=TokenFirstRoute)
 
 
 class SubscriptionConfirmation(BaseModel):

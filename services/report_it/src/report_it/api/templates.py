@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 
 from deal_shared.auth import AdminPrincipal, StaffPrincipal
 from deal_shared.report_it import ResponseTemplateCreate, ResponseTemplatePublic, ResponseTemplateUpdate
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import templates
 from report_it.db import SessionDep
 
-router = APIRouter(prefix="/v1/response-templates", tags=["response templates"])
+router = APIRouter(prefix="/v1/response-templates", tags=["response templates"], route_class=TokenFirstRoute)
 
 
 @router.get("", response_model=list[ResponseTemplatePublic], summary="Staff: templates for a category")

@@ -20,6 +20,7 @@ from deal_shared.errors import Forbidden, ValidationFailed
 from deal_shared.report_it import Priority
 from deal_shared.triage import BulkOutcome, BulkResult, BulkTriage, TriageAction, TriageDetail, TriageItem, TriagePage
 from deal_shared.triage import TriageQueueKind as QueueKind
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import reports
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, ViewerDep
 from report_it.api.idempotent import IdempotencyKeyHeader
@@ -31,7 +32,7 @@ from report_it.triage import queue
 from report_it.triage.bulk import act_on_report, run_bulk
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/triage", tags=["triage"])
+router = APIRouter(prefix="/v1/triage", tags=["triage"], route_class=TokenFirstRoute)
 
 # How often the event stream looks for arrivals, and how often it says it is still there when none come.
 EVENTS_POLL_SECONDS = 1.0

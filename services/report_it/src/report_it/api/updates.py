@@ -23,6 +23,7 @@ from deal_shared.report_it import (
     SupportResult,
 )
 from deal_shared.versions import DeliveryAnswer
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import case_events, corrections, lifecycle, presenters, reports, support, updates
 from report_it.api.deps import BaseUrlDep, BoroughDep, SettingsDep, StorageDep, ViewerDep
 from report_it.api.idempotent import IdempotencyKeyHeader, claim_key
@@ -34,7 +35,7 @@ from report_it.models import Photo, Report
 from report_it.photos import clean_photo
 from report_it.report_photos import attach_photos
 
-router = APIRouter(prefix="/v1/reports", tags=["updates"])
+router = APIRouter(prefix="/v1/reports", tags=["updates"], route_class=TokenFirstRoute)
 
 # Staff photos of the work come on top of the reporter's own.
 _EXTRA_STAFF_PHOTOS = 6

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from deal_shared.auth import Principal, Role, require_roles
 from deal_shared.report_it import WebhookCreate, WebhookCreated, WebhookPublic
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import webhooks
 from report_it.api.deps import SettingsDep
 from report_it.categories import get_category
@@ -18,7 +19,7 @@ from report_it.errors import WebhookNotFound
 from report_it.models import Webhook
 from report_it.webhook_targets import check_target
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=TokenFirstRoute)
 ManagerDep = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
 
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from deal_shared.auth import StaffPrincipal
 from deal_shared.db import utcnow
 from deal_shared.report_it import Cluster, ReportPublic
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import clusters, presenters, reports
 from report_it.api.deps import BaseUrlDep, SettingsDep, ViewerDep
 from report_it.api.listing import _utc
@@ -18,7 +19,7 @@ from report_it.db import SessionDep
 from report_it.models import Category, Report
 from report_it.visibility import Viewer
 
-router = APIRouter(prefix="/v1/reports", tags=["work"])
+router = APIRouter(prefix="/v1/reports", tags=["work"], route_class=TokenFirstRoute)
 
 
 @router.get(

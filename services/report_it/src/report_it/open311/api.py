@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.open311 import keys_api, v2
 
-router = APIRouter()
+router = APIRouter(route_class=TokenFirstRoute)
 router.include_router(v2.router)
 router.include_router(keys_api.router)

@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from deal_shared.auth import AdminPrincipal
 from deal_shared.text import refuse_control_characters
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.db import SessionDep
 from report_it.open311 import keys
 from report_it.open311.models import ApiKey
 
-router = APIRouter(prefix="/v1/open311/api-keys", tags=["open311"])
+router = APIRouter(prefix="/v1/open311/api-keys", tags=["open311"], route_class=TokenFirstRoute)
 
 
 class ApiKeyCreate(BaseModel):

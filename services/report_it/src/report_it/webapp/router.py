@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from deal_shared.errors import NotFound
+from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.webapp.settings import WebAppSettings
 
 STATIC = Path(__file__).parent / "static"
@@ -26,7 +27,7 @@ IMMUTABLE_PREFIXES = ("vendor/",)
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/manifest+json", "image/svg")
 TYPES = {".js": "text/javascript", ".webmanifest": "application/manifest+json", ".css": "text/css"}
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=TokenFirstRoute)
 
 
 class AppFileNotFound(NotFound):
