@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import os
@@ -280,3 +281,59 @@ def test_subscribers_and_reporters_can_stop_the_emails(api, staff_headers, smtp:
     smtp.wait_for(marker, 1)  # later mail has gone out, but none of it to these two
     time.sleep(0.3)
     assert len(smtp.to(fan)) == 2 and len(smtp.to(author)) == 1  # the fan's confirmation, then one update
+
+
+def open_transactions_elsewhere(url: str) -> list[str]:
+    """What holds the database while nothing should: on SQLite, whether the write lock is taken (tried without
+    waiting); on PostgreSQL, the other sessions left idle in a transaction."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            import sqlite3
+
+            raw = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute("ROLLBACK")
+                return []
+            except sqlite3.OperationalError as exc:
+                return [str(exc)]
+            finally:
+                raw.close()
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT state FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+            )
+            return [row[0] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_no_transaction_stays_open_while_a_webhook_is_on_its_way(fresh_db, make_settings, token_for) -> None:
+    manager = {"Authorization": f"Bearer {token_for('manager', sub='mgr.slow')}"}
+    arrived = threading.Event()
+    release = threading.Event()
+    slow = FastAPI()
+
+    @slow.post("/hook")
+    async def hook(request: Request) -> Response:
+        await request.body()
+        arrived.set()
+        while not release.is_set():  # a receiver taking its time, as a busy contractor's system does
+            await asyncio.sleep(0.05)
+        return Response(status_code=204)
+
+    app = create_app(make_settings(database_url=fresh_db))
+    with serve(slow) as hook_base, serve(app) as base, httpx.Client(base_url=base, timeout=30) as api:
+        assert api.post("/v1/webhooks", json={"url": f"{hook_base}/hook"}, headers=manager).status_code == 201
+        new_report(api, category="litter", answers={})
+        try:
+            assert arrived.wait(20), "the webhook was never sent"
+            time.sleep(0.3)  # well inside the receiver's stall
+            assert open_transactions_elsewhere(fresh_db) == []
+            # And the service takes reports meanwhile.
+            new_report(api, category="litter", answers={})
+        finally:
+            release.set()
+        wait_until(lambda: all(m.state == "delivered" for m in outbox(fresh_db) if m.kind == "webhook"))

@@ -4,18 +4,20 @@ one. Each service keeps its own outbox table and decides what sending a row mean
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Engine, update
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
 
 
 class OutboxRow(Protocol):
+    id: Any
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -42,6 +44,61 @@ def claim_due(
 
 
 @dataclass(frozen=True)
+class Lease(Generic[Row]):
+    """Due rows taken for sending until `until`, in a transaction already committed: no transaction stays open
+    while they are sent. Another deliverer takes a row only once its lease has run out (its sender died)."""
+
+    table: type[Row]
+    rows: list[Row]
+    until: datetime
+
+    def has_time_for(self, seconds: float) -> bool:
+        """Whether one more send of at most `seconds` ends before the lease does."""
+        return utcnow() + timedelta(seconds=seconds) <= self.until
+
+    def holds(self, current: Row | None) -> bool:
+        """Whether `current` (the row as the database has it now) is still under this lease: not given up as
+        overdue and taken by another deliverer since."""
+        return current is not None and current.next_attempt_at == self.until
+
+    def release(self, engine: Engine, rows: Iterable[Row]) -> None:
+        """Hand back rows this lease holds but did not send: due again at once."""
+        ids = [row.id for row in rows]
+        if not ids:
+            return
+        with Session(engine) as session:
+            session.execute(
+                update(self.table)
+                .where(col(self.table.id).in_(ids), col(self.table.next_attempt_at) == self.until)
+                .values(next_attempt_at=utcnow())
+            )
+            session.commit()
+
+
+def lease_due(
+    engine: Engine,
+    table: type[Row],
+    *pending: ColumnElement[bool],
+    order_by: Sequence[Any],
+    limit: int,
+    lease_s: float,
+) -> Lease[Row]:
+    """Take the due rows of `table` for `lease_s` seconds: each row's next attempt moves to the lease's end, in a
+    short transaction of its own. The sender records each outcome in another short one (see `Lease.holds`); if it
+    dies, the rows fall due again when the lease runs out. Delivery is at least once, so receivers are idempotent."""
+    until = utcnow() + timedelta(seconds=lease_s)
+    with Session(engine, expire_on_commit=False) as session:
+        rows = claim_due(session, table, *pending, order_by=order_by, limit=limit)
+        for row in rows:
+            row.next_attempt_at = until
+            session.add(row)
+        session.commit()
+        for row in rows:
+            session.expunge(row)
+    return Lease(table=table, rows=rows, until=until)
+
+
+@dataclass(frozen=True)
 class Backoff:
     """Exponential backoff with full jitter: after the n-th failed attempt, a wait drawn uniformly from 0 up to
     `first_s` doubled n-1 times, never above `cap_s`. Drawing the whole wait (not ± a fraction of it) spreads the
@@ -59,6 +116,12 @@ class Backoff:
         return random.uniform(0.0, self.ceiling(attempts))
 
 
+def probe_failed(row: OutboxRow, error: str, *, backoff: Backoff) -> None:
+    """A probe of a peer that is still away: the row waits again as after its last real attempt, which it was not."""
+    row.last_error = error
+    row.next_attempt_at = utcnow() + timedelta(seconds=backoff.seconds(row.attempts))
+
+
 def failed_for_good(row: OutboxRow, error: str, *, backoff: Backoff, max_attempts: int, final: bool) -> bool:
     """Record a failed attempt, already counted in `row.attempts`. True when it was the last (`final`, or no
     attempts are left): the caller gives the row up. False: the row waits out its backoff and is tried again."""
@@ -67,3 +130,54 @@ def failed_for_good(row: OutboxRow, error: str, *, backoff: Backoff, max_attempt
         return True
     row.next_attempt_at = utcnow() + timedelta(seconds=backoff.seconds(row.attempts))
     return False
+
+
+class PeerWatch:
+    """Noticing promptly that a peer is back.
+
+    While a peer is away, its rows wait out their backoff, which after a long outage is a minute or more: without
+    help, a peer's return would be noticed only as each row's wait ran out. So while rows wait and none is due, the
+    earliest is made due every `probe_every_s` (one request to the peer, whatever the backoff), and when a retried
+    row gets through, every row still waiting for that peer is made due at once.
+
+    `waiting_for_peer` selects the pending rows bound for this peer. A row another deliverer holds under its lease
+    may be made due with the others, and then be sent twice: delivery is at least once, as ever."""
+
+    def __init__(self, table: type[Row], *waiting_for_peer: ColumnElement[bool], probe_every_s: float = 3.0) -> None:
+        self.table = table
+        self.conditions = waiting_for_peer
+        self.probe_every_s = probe_every_s
+        self._last_probe = float("-inf")
+
+    def _waiting(self) -> tuple[ColumnElement[bool], ...]:
+        return (*self.conditions, col(self.table.attempts) > 0, col(self.table.next_attempt_at) > utcnow())
+
+    def probe(self, engine: Engine) -> Any | None:
+        """If it is time to, make the earliest row waiting for the peer due now; returns its id, if there was one.
+        A probe that fails is not an attempt (see `probe_failed`): probing a peer that stays away must not use up
+        its rows' attempts."""
+        if time.monotonic() - self._last_probe < self.probe_every_s:
+            return None
+        self._last_probe = time.monotonic()
+        with Session(engine) as session:
+            earliest = session.exec(
+                select(self.table.id).where(*self._waiting()).order_by(col(self.table.next_attempt_at)).limit(1)
+            ).first()
+            if earliest is None:
+                return None
+            session.execute(update(self.table).where(col(self.table.id) == earliest).values(next_attempt_at=utcnow()))
+            session.commit()
+        return earliest
+
+    def peer_is_back(self, engine: Engine, *, sparing: Lease[Any] | None = None) -> int:
+        """A retried row got through: every row waiting for the peer is due now. Returns how many.
+
+        The rows of `sparing` (the caller's own lease, still being sent) are left alone: made due, they would look
+        taken over to the caller, and be sent again."""
+        waiting = self._waiting()
+        if sparing is not None:
+            waiting = (*waiting, col(self.table.next_attempt_at) != sparing.until)
+        with Session(engine) as session:
+            woken = session.execute(update(self.table).where(*waiting).values(next_attempt_at=utcnow()))
+            session.commit()
+        return int(woken.rowcount or 0)

@@ -19,12 +19,14 @@ from sqlmodel import Session, col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
-from deal_shared.outbox import Backoff, claim_due, failed_for_good
+from deal_shared.outbox import Backoff, Lease, PeerWatch, failed_for_good, lease_due, probe_failed
 from deal_shared.report_it import CaseEvent, ReportItClient
 from deal_shared.versions import Outcome
 from footprints.models import Case, OutboxEvent
 
 REPORT_IT = "report_it"
+# The events still to deliver: every one goes to Report IT.
+UNSENT = (col(OutboxEvent.delivered_at).is_(None), col(OutboxEvent.failed_at).is_(None))
 log = logging.getLogger(__name__)
 
 
@@ -64,51 +66,122 @@ def enqueue(
     return event
 
 
-def deliver_due(engine: Engine, client: ReportItClient, *, backoff: Backoff, max_attempts: int) -> int:
-    """One pass over due events; returns how many were delivered. Safe to run in several processes."""
-    delivered = 0
-    with Session(engine) as session:
-        due = claim_due(
-            session,
+def deliver_due(
+    engine: Engine,
+    client: ReportItClient,
+    *,
+    backoff: Backoff,
+    max_attempts: int,
+    send_budget_s: float = 10.0,
+    lease_s: float = 60.0,
+    peer: PeerWatch | None = None,
+) -> int:
+    """One pass over due events; returns how many were delivered. Safe to run in several processes.
+
+    The events are leased in a short transaction and sent with none open (a slow Report IT holds no lock here);
+    each outcome is recorded in a short transaction of its own."""
+
+    def take() -> Lease[OutboxEvent]:
+        return lease_due(
+            engine,
             OutboxEvent,
-            col(OutboxEvent.delivered_at).is_(None),
-            col(OutboxEvent.failed_at).is_(None),
+            *UNSENT,
             order_by=[col(OutboxEvent.created_at), col(OutboxEvent.id)],
             limit=100,
+            lease_s=max(lease_s, 2 * send_budget_s),
         )
-        blocked: set[str] = set()
-        for event in due:
-            if event.source_id in blocked:
-                continue  # an earlier event for this report is still waiting: keep the order
-            event.attempts += 1
-            try:
-                answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
-            except RemoteError as exc:
-                blocked.add(event.source_id)
-                if failed_for_good(
-                    event,
-                    str(exc)[:1000],
-                    backoff=backoff,
-                    max_attempts=max_attempts,
-                    final=not exc.retryable,
-                ):
-                    event.failed_at = utcnow()
-                    log.error("case event %s given up: %s", event.event_id, exc)
-                continue
-            if answer.outcome is not Outcome.applied:
-                log.info("case event %s delivered, not applied: %s", event.event_id, answer.detail)
-            event.delivered_at = utcnow()
-            delivered += 1
-        session.commit()
+
+    lease = take()
+    probe = None
+    if not lease.rows and peer is not None and (probe := peer.probe(engine)) is not None:
+        lease = take()  # nothing was due: try whether Report IT, away until now, is back
+    delivered = 0
+    blocked: set[str] = set()
+    unsent: list[OutboxEvent] = []
+    for position, event in enumerate(lease.rows):
+        if not lease.has_time_for(send_budget_s):
+            unsent.extend(lease.rows[position:])
+            break
+        if event.source_id in blocked:
+            unsent.append(event)  # an earlier event for this report is still waiting: keep the order
+            continue
+        try:
+            answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
+        except RemoteError as exc:
+            blocked.add(event.source_id)
+            _record(
+                engine, lease, event, failure=exc, backoff=backoff, max_attempts=max_attempts, probe=event.id == probe
+            )
+            continue
+        if answer.outcome is not Outcome.applied:
+            log.info("case event %s delivered, not applied: %s", event.event_id, answer.detail)
+        attempts = _record(engine, lease, event, failure=None, backoff=backoff, max_attempts=max_attempts)
+        if attempts > 1 and peer is not None:
+            peer.peer_is_back(
+                engine, sparing=lease
+            )  # a retry got through: what waits for Report IT need not wait longer
+        delivered += 1
+    lease.release(engine, unsent)
     return delivered
+
+
+def _record(
+    engine: Engine,
+    lease: Lease[OutboxEvent],
+    event: OutboxEvent,
+    *,
+    failure: RemoteError | None,
+    backoff: Backoff,
+    max_attempts: int,
+    probe: bool = False,
+) -> int:
+    """Record one attempt's outcome; returns the attempts the event has had (0 if another deliverer took it)."""
+    with Session(engine) as session:
+        current = session.get(OutboxEvent, event.id, with_for_update=True)
+        if current is None or not lease.holds(current):
+            log.warning("case event %s taken over after its lease ran out", event.event_id)
+            return 0
+        if probe and failure is not None and failure.retryable:
+            probe_failed(current, str(failure)[:1000], backoff=backoff)  # Report IT is still away
+            session.add(current)
+            session.commit()
+            return 0
+        current.attempts += 1
+        if failure is None:
+            current.delivered_at = utcnow()
+        elif failed_for_good(
+            current, str(failure)[:1000], backoff=backoff, max_attempts=max_attempts, final=not failure.retryable
+        ):
+            current.failed_at = utcnow()
+            log.error("case event %s given up: %s", current.event_id, failure)
+        attempts = current.attempts
+        session.add(current)
+        session.commit()
+    return attempts
+
+
+def _longest_wait_s(timeout: httpx.Timeout) -> float:
+    """The longest one request may take under `timeout` (connecting, sending, waiting for the answer)."""
+    return sum(t for t in (timeout.connect, timeout.write, timeout.read) if t is not None) or 60.0
 
 
 class Deliverer:
     """A background thread delivering the outbox until stopped."""
 
-    def __init__(self, engine: Engine, http: httpx.Client, *, poll_s: float, backoff: Backoff, attempts: int):
+    def __init__(
+        self,
+        engine: Engine,
+        http: httpx.Client,
+        *,
+        poll_s: float,
+        backoff: Backoff,
+        attempts: int,
+        probe_every_s: float = 3.0,
+    ):
         self._engine = engine
         self._client = ReportItClient(http)
+        self._send_budget_s = _longest_wait_s(http.timeout)
+        self._peer = PeerWatch(OutboxEvent, *UNSENT, probe_every_s=probe_every_s)
         self._poll_s = poll_s
         self._backoff = backoff
         self._attempts = attempts
@@ -121,7 +194,14 @@ class Deliverer:
         repeat_until_stopped(stop, self.run_once, rest_s=self._poll_s, log=log, failure="outbox pass failed")
 
     def run_once(self) -> int:
-        return deliver_due(self._engine, self._client, backoff=self._backoff, max_attempts=self._attempts)
+        return deliver_due(
+            self._engine,
+            self._client,
+            backoff=self._backoff,
+            max_attempts=self._attempts,
+            send_budget_s=self._send_budget_s,
+            peer=self._peer,
+        )
 
     def stop(self) -> None:
         self._loop.stop()

@@ -79,9 +79,15 @@ class Settings(ServiceSettings):
     run_deliverer: bool = True
     delivery_poll_seconds: float = 2.0
     delivery_batch_size: int = 50
+    delivery_lease_seconds: float = Field(
+        default=60.0, description="How long a deliverer holds the batch it took before another may take it over"
+    )
     delivery_max_attempts: int = 16
     delivery_backoff_seconds: float = Field(default=1.0, description="Longest wait after a first failed delivery")
     delivery_backoff_max_seconds: float = Field(default=900.0, description="Longest wait between two attempts")
+    delivery_probe_seconds: float = Field(
+        default=3.0, description="How often a message waiting for Footprints or the mail server is tried early"
+    )
     webhook_timeout_seconds: float = 10.0
     # Webhooks pointing at loopback, private or reserved addresses are refused unless this is set (see
     # report_it.webhook_targets).

@@ -1,7 +1,10 @@
 """The outbox deliverer: sends due messages, retrying failures with exponential backoff until a last attempt.
 
 It runs as a thread in the serving process (unless `run_deliverer` is off) and as `report-it worker`. Several
-deliverers may run at once: on PostgreSQL each claims its batch with FOR UPDATE SKIP LOCKED.
+deliverers may run at once: each leases its batch (`deal_shared.outbox.lease_due`; FOR UPDATE SKIP LOCKED on
+PostgreSQL) in a short transaction, sends with no transaction open, and records each outcome in another short one.
+So a slow webhook receiver or an unreachable Footprints never holds a database lock, and on SQLite never keeps the
+service's other writers waiting.
 """
 
 from __future__ import annotations
@@ -20,14 +23,20 @@ from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
-from deal_shared.outbox import Backoff, claim_due, failed_for_good
+from deal_shared.outbox import Backoff, Lease, PeerWatch, failed_for_good, lease_due, probe_failed
 from deal_shared.service_auth import OutboundToken
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
-from report_it.models import OutboxMessage, Report, Webhook
+from report_it.models import Category, OutboxMessage, Report, Webhook
 from report_it.outbox import OutboxKind, OutboxState
 
 log = logging.getLogger("report_it.delivery")
+
+# How long one call to Footprints may take (the shared client's timeout).
+FOOTPRINTS_TIMEOUT_S = 5.0
+
+# What a successful send still has to write, in the transaction that records the delivery.
+Finish = Callable[[Session], None]
 
 
 class Permanent(Exception):
@@ -41,16 +50,31 @@ class Deliverer:
         self.backoff = Backoff(first_s=settings.delivery_backoff_seconds, cap_s=settings.delivery_backoff_max_seconds)
         self.http = httpx.Client(timeout=settings.webhook_timeout_seconds)
         self._token = OutboundToken(settings.auth, service="report-it", configured=settings.service_token)
-        self._senders: dict[str, Callable[[Session, OutboxMessage], None]] = {
+        self._senders: dict[str, Callable[[OutboxMessage], Finish | None]] = {
             OutboxKind.email: self._email,
             OutboxKind.webhook: self._webhook,
             OutboxKind.case: self._case,
         }
+        # The longest one send can take; a lease always has room for at least two.
+        self.send_budget_s = max(settings.webhook_timeout_seconds, settings.smtp_timeout_seconds, FOOTPRINTS_TIMEOUT_S)
+        self.lease_s = max(settings.delivery_lease_seconds, 2 * self.send_budget_s)
+        # Footprints (cases) and the mail server (e-mails) are one peer each; webhooks go to many receivers, each
+        # retried on its own backoff.
+        self.peers = {
+            kind: PeerWatch(
+                OutboxMessage,
+                col(OutboxMessage.state) == OutboxState.pending.value,
+                col(OutboxMessage.kind) == kind,
+                probe_every_s=settings.delivery_probe_seconds,
+            )
+            for kind in (OutboxKind.case, OutboxKind.email)
+        }
+        self._probes: set[UUID] = set()
 
     def close(self) -> None:
         self.http.close()
 
-    def _email(self, _session: Session, message: OutboxMessage) -> None:
+    def _email(self, message: OutboxMessage) -> None:
         p = message.payload
         mailer.send_email(
             self.settings,
@@ -61,69 +85,110 @@ class Deliverer:
             subscription_id=p.get("subscription_id"),
         )
 
-    def _webhook(self, session: Session, message: OutboxMessage) -> None:
-        hook = session.get(Webhook, UUID(message.payload["webhook_id"]))
-        if hook is None or not hook.active:
-            raise Permanent("the webhook was removed or switched off")
+    def _webhook(self, message: OutboxMessage) -> None:
+        with Session(self.engine) as session:
+            hook = session.get(Webhook, UUID(message.payload["webhook_id"]))
+            if hook is None or not hook.active:
+                raise Permanent("the webhook was removed or switched off")
+            url, secret = hook.url, hook.secret
         body = webhooks.encode(message.payload["body"])
         timestamp = str(int(time.time()))
         response = self.http.post(
-            hook.url,
+            url,
             content=body,
             headers={
                 "Content-Type": "application/json",
                 "X-Deal-Event": message.payload["body"]["event"],
                 "X-Deal-Delivery": str(message.id),
                 "X-Deal-Timestamp": timestamp,
-                "X-Deal-Signature": webhooks.sign(hook.secret, timestamp, body),
+                "X-Deal-Signature": webhooks.sign(secret, timestamp, body),
             },
         )
         if not response.is_success:
-            raise RuntimeError(f"{hook.url} answered {response.status_code}")
+            raise RuntimeError(f"{url} answered {response.status_code}")
 
-    def _case(self, session: Session, message: OutboxMessage) -> None:
-        report = session.get(Report, message.report_id)
-        if report is None:
-            raise Permanent("the report no longer exists")
-        with service_http_client(self.settings.footprints_url, token=self._token()) as http:
-            # Always the report as it is now, under its latest version: Footprints ignores anything older.
-            case_sync.sync_case(session, FootprintsClient(http), report=report, version=report.case_version)
+    def _case(self, message: OutboxMessage) -> Finish:
+        with Session(self.engine, expire_on_commit=False) as session:
+            report = session.get(Report, message.report_id)
+            if report is None:
+                raise Permanent("the report no longer exists")
+            category = session.get(Category, report.category_code)
+            assert category is not None
+            session.expunge_all()
+        with service_http_client(
+            self.settings.footprints_url, token=self._token(), timeout=FOOTPRINTS_TIMEOUT_S
+        ) as http:
+            case = case_sync.push_case(FootprintsClient(http), report=report, category=category)
+        return lambda session: case_sync.record_placement(session, report.id, case)
+
+    def _lease(self) -> Lease[OutboxMessage]:
+        return lease_due(
+            self.engine,
+            OutboxMessage,
+            col(OutboxMessage.state) == OutboxState.pending.value,
+            order_by=[col(OutboxMessage.next_attempt_at)],
+            limit=self.settings.delivery_batch_size,
+            lease_s=self.lease_s,
+        )
 
     def run_once(self) -> int:
         """Deliver one batch of due messages; returns how many were attempted."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            batch = claim_due(
-                session,
-                OutboxMessage,
-                col(OutboxMessage.state) == OutboxState.pending.value,
-                order_by=[col(OutboxMessage.next_attempt_at)],
-                limit=self.settings.delivery_batch_size,
-            )
-            for message in batch:
-                self._attempt(session, message)
-            session.commit()
-        return len(batch)
+        lease = self._lease()
+        if not lease.rows:
+            # Nothing was due: try whether a peer that was away is back (every peer, hence not any() of a generator).
+            probed = {peer.probe(self.engine) for peer in self.peers.values()} - {None}
+            if probed:
+                self._probes = probed
+                lease = self._lease()
+        for position, message in enumerate(lease.rows):
+            if not lease.has_time_for(self.send_budget_s):
+                # Slow receivers used up the lease: hand the rest back rather than send them after it ran out.
+                lease.release(self.engine, lease.rows[position:])
+                return position
+            self._attempt(message, lease)
+        return len(lease.rows)
 
-    def _attempt(self, session: Session, message: OutboxMessage) -> None:
-        message.attempts += 1
+    def _attempt(self, message: OutboxMessage, lease: Lease[OutboxMessage]) -> None:
+        finish: Finish | None = None
+        error: Exception | None = None
         try:
-            with session.begin_nested():
-                self._senders[message.kind](session, message)
+            finish = self._senders[message.kind](message)
         except Exception as exc:  # any failure of the receiver or the network: record it and retry later
-            if failed_for_good(
-                message,
-                f"{type(exc).__name__}: {exc}"[:2000],
+            error = exc
+        probing = message.id in self._probes
+        self._probes.discard(message.id)
+        with Session(self.engine) as session:
+            current = session.get(OutboxMessage, message.id, with_for_update=True)
+            if current is None or not lease.holds(current):
+                log.warning("outbox message taken over after its lease ran out", extra={"id": str(message.id)})
+                return
+            if probing and error is not None and not isinstance(error, Permanent):
+                probe_failed(current, f"{type(error).__name__}: {error}"[:2000], backoff=self.backoff)
+                session.add(current)
+                session.commit()
+                return
+            current.attempts += 1
+            if error is None:
+                current.state = OutboxState.delivered.value
+                current.delivered_at = utcnow()
+                current.last_error = None
+                if finish is not None:
+                    finish(session)
+            elif failed_for_good(
+                current,
+                f"{type(error).__name__}: {error}"[:2000],
                 backoff=self.backoff,
                 max_attempts=self.settings.delivery_max_attempts,
-                final=isinstance(exc, Permanent),
+                final=isinstance(error, Permanent),
             ):
-                message.state = OutboxState.failed.value
-                log.error("outbox message given up", extra={"id": str(message.id), "kind": message.kind})
-        else:
-            message.state = OutboxState.delivered.value
-            message.delivered_at = utcnow()
-            message.last_error = None
-        session.add(message)
+                current.state = OutboxState.failed.value
+                log.error("outbox message given up", extra={"id": str(message.id), "kind": current.kind})
+            retried_through = error is None and current.attempts > 1
+            session.add(current)
+            session.commit()
+        peer = self.peers.get(message.kind)
+        if retried_through and peer is not None:
+            peer.peer_is_back(self.engine, sparing=lease)
 
     def run_forever(self, stop: threading.Event) -> None:
         # A batch with messages in it is followed at once by the next, so a backlog drains; an empty one waits a poll.
