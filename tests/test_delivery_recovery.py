@@ -18,17 +18,8 @@ from report_it.db import migrate as migrate_report_it
 from report_it.main import create_app as report_it_app
 from report_it.models import OutboxMessage
 from services.report_it.tests.test_feed_and_cases import wait_until
+from tests.support.databases import seeded
 from tests.support.server import free_port, serve
-
-
-def seeded(url: str, migrate, seed) -> str:
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        seed(session)
-        session.commit()
-    engine.dispose()
-    return url
 
 
 def case_messages(url: str) -> list[OutboxMessage]:

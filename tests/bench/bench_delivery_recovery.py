@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,21 +39,12 @@ from footprints.places.store import load_illustrative  # noqa: E402
 from report_it.categories import seed_categories  # noqa: E402
 from report_it.db import migrate as migrate_report_it  # noqa: E402
 from report_it.models import OutboxMessage  # noqa: E402
+from tests.support.databases import seeded  # noqa: E402
 from tests.support.postgres import create_database, drop_database, find_server  # noqa: E402
+from tests.support.processes import service_process  # noqa: E402
 from tests.support.server import free_port  # noqa: E402
 
 GOAL_S = 10.0
-
-
-def seeded(url: str, migrate: Callable[[str], None], *seeds: Callable[[Session], object]) -> str:
-    migrate(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        for seed in seeds:
-            seed(session)
-        session.commit()
-    engine.dispose()
-    return url
 
 
 def wait_until(check: Callable[[], bool], *, timeout_s: float, what: str) -> None:
@@ -77,31 +67,6 @@ def summary(name: str, delays: list[float]) -> float:
         f"p99 {p99:5.2f} s, worst {ordered[-1]:5.2f} s after the peer was back"
     )
     return p99
-
-
-@contextmanager
-def running(command: str, env: dict[str, str], port: int) -> Iterator[str]:
-    """`command serve` as a process of its own, once its /readyz answers; stopped at the end."""
-    binary = str(Path(sys.executable).parent / command)
-    process = subprocess.Popen(
-        [binary, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return httpx.get(f"{base}/readyz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return process.poll() is not None
-
-    try:
-        wait_until(ready, timeout_s=60, what=f"{command} ready")
-        if process.poll() is not None:
-            raise SystemExit(f"{command} stopped at start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @contextmanager
@@ -159,7 +124,7 @@ def main() -> None:
 
             p99s: list[float] = []
             # 1. Footprints away.
-            report_it = running("report-it", report_it_env, report_it_port)
+            report_it = service_process("report_it.cli", report_it_env, report_it_port)
             with report_it as base, httpx.Client(base_url=base, timeout=30) as api:
                 away_since = time.monotonic()
                 for n in range(args.reports):
@@ -176,7 +141,7 @@ def main() -> None:
                 )
                 time.sleep(max(0.0, args.outage - (time.monotonic() - away_since)))
                 back_at = utcnow()
-                with running("footprints", footprints_env, footprints_port):
+                with service_process("footprints.cli", footprints_env, footprints_port):
                     wait_until(
                         lambda: all(m.state == "delivered" for m in case_syncs()),
                         timeout_s=args.outage * 20 + 60,
@@ -194,7 +159,7 @@ def main() -> None:
                         what="every allocation event delivered",
                     )
             # 2. Report IT away (Footprints keeps running).
-            footprints = running("footprints", footprints_env, footprints_port)
+            footprints = service_process("footprints.cli", footprints_env, footprints_port)
             with footprints as base, httpx.Client(base_url=base, timeout=30, headers=manager) as api:
                 with Session(places_engine) as session:
                     cases = list(session.exec(select(Case.id).where(col(Case.worker_id).is_not(None))).all())
@@ -208,7 +173,7 @@ def main() -> None:
                 def progress_events() -> list[OutboxEvent]:
                     return [e for e in case_events() if e.id not in before]
 
-                with running("report-it", report_it_env, report_it_port):
+                with service_process("report_it.cli", report_it_env, report_it_port):
                     wait_until(
                         lambda: all(e.delivered_at is not None for e in progress_events()),
                         timeout_s=args.outage * 20 + 60,
