@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Engine, update
@@ -130,6 +131,41 @@ def failed_for_good(row: OutboxRow, error: str, *, backoff: Backoff, max_attempt
         return True
     row.next_attempt_at = utcnow() + timedelta(seconds=backoff.seconds(row.attempts))
     return False
+
+
+class Attempt(StrEnum):
+    """What recording one send's outcome made of its row (see `record_attempt`)."""
+
+    taken_over = "taken_over"  # the lease ran out and another deliverer has the row: nothing recorded
+    probe_failed = "probe_failed"  # a probe of a peer still away: waits again, no attempt counted
+    delivered = "delivered"
+    retrying = "retrying"  # failed; waits out its backoff
+    given_up = "given_up"  # failed for the last time
+
+
+def record_attempt(
+    current: Row | None,
+    lease: Lease[Row],
+    *,
+    error: str | None,
+    retryable: bool,
+    probing: bool,
+    backoff: Backoff,
+    max_attempts: int,
+) -> Attempt:
+    """Record on `current` (the row as the database has it now, locked) the outcome of sending it under `lease`:
+    `error` None for success. The caller marks a delivered or given-up row in its own columns and commits."""
+    if current is None or not lease.holds(current):
+        return Attempt.taken_over
+    if probing and error is not None and retryable:
+        probe_failed(current, error, backoff=backoff)
+        return Attempt.probe_failed
+    current.attempts += 1
+    if error is None:
+        return Attempt.delivered
+    if failed_for_good(current, error, backoff=backoff, max_attempts=max_attempts, final=not retryable):
+        return Attempt.given_up
+    return Attempt.retrying
 
 
 class PeerWatch:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
-from deal_shared.outbox import Backoff, Lease, PeerWatch, failed_for_good, lease_due, probe_failed
+from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt
 from deal_shared.report_it import CaseEvent, ReportItClient
 from deal_shared.versions import Outcome
 from footprints.models import Case, OutboxEvent
@@ -138,23 +138,24 @@ def _record(
     """Record one attempt's outcome; returns the attempts the event has had (0 if another deliverer took it)."""
     with Session(engine) as session:
         current = session.get(OutboxEvent, event.id, with_for_update=True)
-        if current is None or not lease.holds(current):
+        attempt = record_attempt(
+            current,
+            lease,
+            error=None if failure is None else str(failure)[:1000],
+            retryable=failure is None or failure.retryable,
+            probing=probe,
+            backoff=backoff,
+            max_attempts=max_attempts,
+        )
+        if attempt is Attempt.taken_over or current is None:
             log.warning("case event %s taken over after its lease ran out", event.event_id)
             return 0
-        if probe and failure is not None and failure.retryable:
-            probe_failed(current, str(failure)[:1000], backoff=backoff)  # Report IT is still away
-            session.add(current)
-            session.commit()
-            return 0
-        current.attempts += 1
-        if failure is None:
+        if attempt is Attempt.delivered:
             current.delivered_at = utcnow()
-        elif failed_for_good(
-            current, str(failure)[:1000], backoff=backoff, max_attempts=max_attempts, final=not failure.retryable
-        ):
+        elif attempt is Attempt.given_up:
             current.failed_at = utcnow()
             log.error("case event %s given up: %s", current.event_id, failure)
-        attempts = current.attempts
+        attempts = 0 if attempt is Attempt.probe_failed else current.attempts
         session.add(current)
         session.commit()
     return attempts

@@ -23,7 +23,7 @@ from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
-from deal_shared.outbox import Backoff, Lease, PeerWatch, failed_for_good, lease_due, probe_failed
+from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt
 from deal_shared.service_auth import OutboundToken
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
@@ -159,31 +159,28 @@ class Deliverer:
         self._probes.discard(message.id)
         with Session(self.engine) as session:
             current = session.get(OutboxMessage, message.id, with_for_update=True)
-            if current is None or not lease.holds(current):
+            attempt = record_attempt(
+                current,
+                lease,
+                error=None if error is None else f"{type(error).__name__}: {error}"[:2000],
+                retryable=not isinstance(error, Permanent),
+                probing=probing,
+                backoff=self.backoff,
+                max_attempts=self.settings.delivery_max_attempts,
+            )
+            if attempt is Attempt.taken_over or current is None:
                 log.warning("outbox message taken over after its lease ran out", extra={"id": str(message.id)})
                 return
-            if probing and error is not None and not isinstance(error, Permanent):
-                probe_failed(current, f"{type(error).__name__}: {error}"[:2000], backoff=self.backoff)
-                session.add(current)
-                session.commit()
-                return
-            current.attempts += 1
-            if error is None:
+            if attempt is Attempt.delivered:
                 current.state = OutboxState.delivered.value
                 current.delivered_at = utcnow()
                 current.last_error = None
                 if finish is not None:
                     finish(session)
-            elif failed_for_good(
-                current,
-                f"{type(error).__name__}: {error}"[:2000],
-                backoff=self.backoff,
-                max_attempts=self.settings.delivery_max_attempts,
-                final=isinstance(error, Permanent),
-            ):
+            elif attempt is Attempt.given_up:
                 current.state = OutboxState.failed.value
                 log.error("outbox message given up", extra={"id": str(message.id), "kind": current.kind})
-            retried_through = error is None and current.attempts > 1
+            retried_through = attempt is Attempt.delivered and current.attempts > 1
             session.add(current)
             session.commit()
         peer = self.peers.get(message.kind)
