@@ -8,7 +8,8 @@ services' default backoff and probe settings; each service runs as its own `serv
 2. Report IT is away: a manager records progress on every case, and Footprints' case events wait. After the same
    outage Report IT comes back; each event's delay is measured the same way.
 
-Prints p50, p99 and the worst delay per direction, and whether every p99 is within 10 s (the goal).
+Prints p50, p99 and the worst delay per direction, counted from the peer's process start (its start-up included)
+and from its readiness, and whether every p99 from the process start is within 10 s (the goal).
 """
 
 from __future__ import annotations
@@ -59,14 +60,19 @@ def delays_s(back_at: datetime, delivered: list[datetime | None]) -> list[float]
     return [max(0.0, (at - back_at).total_seconds()) for at in delivered if at is not None]
 
 
-def summary(name: str, delays: list[float]) -> float:
-    ordered = sorted(delays)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(
-        f"{name:34s} {len(ordered):5d} delivered: p50 {statistics.median(ordered):5.2f} s, "
-        f"p99 {p99:5.2f} s, worst {ordered[-1]:5.2f} s after the peer was back"
-    )
-    return p99
+def summary(name: str, back_at: datetime, ready_at: datetime, delivered: list[datetime | None]) -> float:
+    """Print the delays from the peer's start and from its readiness; return the p99 from its start."""
+    start_s = (ready_at - back_at).total_seconds()
+    p99s = []
+    for since, label in ((back_at, "its process started"), (ready_at, f"it was ready ({start_s:.1f} s later)")):
+        ordered = sorted(delays_s(since, delivered))
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        p99s.append(p99)
+        print(
+            f"{name:34s} {len(ordered):5d} delivered: p50 {statistics.median(ordered):5.2f} s, "
+            f"p99 {p99:5.2f} s, worst {ordered[-1]:5.2f} s after {label}"
+        )
+    return p99s[0]
 
 
 @contextmanager
@@ -142,6 +148,7 @@ def main() -> None:
                 time.sleep(max(0.0, args.outage - (time.monotonic() - away_since)))
                 back_at = utcnow()
                 with service_process("footprints.cli", footprints_env, footprints_port):
+                    ready_at = utcnow()
                     wait_until(
                         lambda: all(m.state == "delivered" for m in case_syncs()),
                         timeout_s=args.outage * 20 + 60,
@@ -150,7 +157,9 @@ def main() -> None:
                     p99s.append(
                         summary(
                             "Report IT → Footprints case syncs",
-                            delays_s(back_at, [m.delivered_at for m in case_syncs()]),
+                            back_at,
+                            ready_at,
+                            [m.delivered_at for m in case_syncs()],
                         )
                     )
                     wait_until(
@@ -174,6 +183,7 @@ def main() -> None:
                     return [e for e in case_events() if e.id not in before]
 
                 with service_process("report_it.cli", report_it_env, report_it_port):
+                    ready_at = utcnow()
                     wait_until(
                         lambda: all(e.delivered_at is not None for e in progress_events()),
                         timeout_s=args.outage * 20 + 60,
@@ -182,7 +192,9 @@ def main() -> None:
                     p99s.append(
                         summary(
                             "Footprints → Report IT case events",
-                            delays_s(back_at, [e.delivered_at for e in progress_events()]),
+                            back_at,
+                            ready_at,
+                            [e.delivered_at for e in progress_events()],
                         )
                     )
             reports_engine.dispose()

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 
@@ -41,8 +42,6 @@ class Receiver:
 @contextmanager
 def serve_on(app: FastAPI, port: int):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    import threading
-
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -153,3 +152,58 @@ def test_footprints_process_stopped_and_restarted_loses_and_duplicates_nothing(
             process.wait(timeout=20)
     assert len(receiver.posts) == 5
     assert sorted(r for r, _ in receiver.applied.values()) == [f"p-{i}" for i in range(5)]
+
+
+class SlowReceiver(Receiver):
+    """A receiver that takes a while over each event and notes which reports' events were in flight together."""
+
+    def __init__(self, answer_s: float) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.in_flight: list[str] = []
+        self.most_at_once = 0
+        self.one_report_overlapping = False
+        self.app = FastAPI()
+
+        @self.app.post("/v1/reports/{report_id}/case-events", status_code=204)
+        def receive(report_id: str, event: CaseEvent) -> Response:
+            with self.lock:
+                self.one_report_overlapping |= report_id in self.in_flight
+                self.in_flight.append(report_id)
+                self.most_at_once = max(self.most_at_once, len(self.in_flight))
+            time.sleep(answer_s)
+            with self.lock:
+                self.in_flight.remove(report_id)
+                self.posts.append((report_id, event))
+                self.applied.setdefault(event.event_id, (report_id, event))
+            return Response(status_code=204)
+
+
+def test_a_backlog_goes_out_over_several_senders_never_two_of_one_report_at_once(
+    database, dev_key, token_for, add_team, add_worker
+) -> None:
+    from footprints.main import create_app
+    from tests.support.server import serve
+
+    add_worker(add_team(), points=100)
+    port = free_port()
+    settings = make_settings(
+        database, dev_key, report_it_url=f"http://127.0.0.1:{port}", outbox_max_backoff_s=0.5, outbox_concurrency=4
+    )
+    receiver = SlowReceiver(answer_s=0.3)
+    reports = [f"busy-{i}" for i in range(4)]
+    with serve(create_app(settings)) as base, httpx.Client(base_url=base) as api:
+        service, manager = ({"Authorization": f"Bearer {token_for(role)}"} for role in ("service", "manager"))
+        for report in reports:  # Report IT is away: each report gets "allocated" then "in_progress" queued
+            case = api.put(f"/v1/cases/report_it/{report}", json=upsert_body(), headers=service).json()
+            assert api.post(
+                f"/v1/cases/{case['id']}/progress", json={"kind": "in_progress"}, headers=manager
+            ).is_success
+        with serve_on(receiver.app, port):
+            wait_for(lambda: len(receiver.applied) == 2 * len(reports), timeout=30)
+    assert receiver.most_at_once >= 2, "different reports' events were sent one at a time"
+    assert not receiver.one_report_overlapping, "two events of one report were in flight at once"
+    # Each event once; order across passes is not promised (a retry's jitter can put one behind the next), which is
+    # why each carries the case's sequence for Report IT to ignore a late one.
+    for report in reports:
+        assert sorted(event.kind for r, event in receiver.posts if r == report) == ["allocated", "in_progress"]

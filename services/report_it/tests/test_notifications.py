@@ -337,3 +337,30 @@ def test_no_transaction_stays_open_while_a_webhook_is_on_its_way(fresh_db, make_
         finally:
             release.set()
         wait_until(lambda: all(m.state == "delivered" for m in outbox(fresh_db) if m.kind == "webhook"))
+
+
+def test_a_batch_of_webhooks_goes_out_over_several_senders(fresh_db, make_settings, token_for) -> None:
+    manager = {"Authorization": f"Bearer {token_for('manager', sub='mgr.many')}"}
+    in_flight = 0
+    most_at_once = 0
+    received: list[str] = []
+    slow = FastAPI()
+
+    @slow.post("/hook")
+    async def hook(request: Request) -> Response:
+        nonlocal in_flight, most_at_once
+        in_flight += 1
+        most_at_once = max(most_at_once, in_flight)
+        await asyncio.sleep(0.5)  # a receiver taking its time over each event
+        in_flight -= 1
+        received.append(request.headers["X-Deal-Delivery"])
+        return Response(status_code=204)
+
+    app = create_app(make_settings(database_url=fresh_db, delivery_concurrency=4))
+    with serve(slow) as hook_base, serve(app) as base, httpx.Client(base_url=base, timeout=30) as api:
+        assert api.post("/v1/webhooks", json={"url": f"{hook_base}/hook"}, headers=manager).status_code == 201
+        for _ in range(6):
+            new_report(api, category="litter", answers={})
+        wait_until(lambda: len(received) == 6)
+    assert most_at_once >= 2, "the batch was sent one message at a time"
+    assert sorted(received) == sorted({*received}), "a webhook was delivered twice"

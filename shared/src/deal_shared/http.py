@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from typing import TypeVar
 
 import httpx
@@ -19,11 +20,32 @@ def _propagate_request_id(request: httpx.Request) -> None:
         request.headers[REQUEST_ID_HEADER] = request_id
 
 
-def service_http_client(base_url: str, *, token: str | None = None, timeout: float = 5.0) -> httpx.Client:
-    """An httpx client that passes the current request id on to the service it calls."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+class BearerFrom(httpx.Auth):
+    """A bearer token asked for afresh on every request, so one long-lived client outlives the tokens it sends."""
+
+    def __init__(self, token: Callable[[], str]) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token()}"
+        yield request
+
+
+def service_http_client(
+    base_url: str, *, token: str | Callable[[], str] | None = None, timeout: float = 5.0
+) -> httpx.Client:
+    """An httpx client that passes the current request id on to the service it calls.
+
+    Making a client costs tens of milliseconds (it loads the CA bundle) and a new one opens a new connection, so a
+    component calling a service over and over keeps one, passing `token` as a callable (e.g. an `OutboundToken`)
+    that is asked for a current token on each request."""
+    headers = {"Authorization": f"Bearer {token}"} if isinstance(token, str) and token else {}
     return httpx.Client(
-        base_url=base_url, headers=headers, timeout=timeout, event_hooks={"request": [_propagate_request_id]}
+        base_url=base_url,
+        headers=headers,
+        auth=BearerFrom(token) if callable(token) else None,
+        timeout=timeout,
+        event_hooks={"request": [_propagate_request_id]},
     )
 
 

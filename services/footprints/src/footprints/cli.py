@@ -72,6 +72,7 @@ def worker(settings: Settings) -> None:
         poll_s=settings.outbox_poll_s,
         backoff=settings.outbox_backoff(),
         attempts=settings.outbox_max_attempts,
+        concurrency=settings.outbox_concurrency,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -40,6 +40,7 @@ class Settings(ServiceSettings):
     outbox_backoff_base_s: float = Field(default=1.0, description="Longest wait after a first failed delivery")
     outbox_max_backoff_s: float = Field(default=300.0, description="Longest wait between two delivery attempts")
     outbox_max_attempts: int = 50
+    outbox_concurrency: int = Field(default=4, ge=1, le=32, description="Reports whose events are sent at once")
 
     def outbox_backoff(self) -> Backoff:
         return Backoff(first_s=self.outbox_backoff_base_s, cap_s=self.outbox_max_backoff_s)

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 poll_s=chosen.outbox_poll_s,
                 backoff=chosen.outbox_backoff(),
                 attempts=chosen.outbox_max_attempts,
+                concurrency=chosen.outbox_concurrency,
             )
             deliverer.start()
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import Engine, update
@@ -75,8 +76,10 @@ def deliver_due(
     send_budget_s: float = 10.0,
     lease_s: float = 60.0,
     peer: PeerWatch | None = None,
+    senders: ThreadPoolExecutor | None = None,
 ) -> int:
-    """One pass over due events; returns how many were delivered. Safe to run in several processes.
+    """One pass over due events; returns how many were delivered. Safe to run in several processes. With
+    `senders`, different reports' events are sent concurrently (one report's stay in order).
 
     The events are leased in a short transaction and sent with none open (a slow Report IT holds no lock here);
     each outcome is recorded in a short transaction of its own."""
@@ -95,32 +98,40 @@ def deliver_due(
     probe = None
     if not lease.rows and peer is not None and (probe := peer.probe(engine)) is not None:
         lease = take()  # nothing was due: try whether Report IT, away until now, is back
-    delivered = 0
-    blocked: set[str] = set()
-    unsent: list[OutboxEvent] = []
-    for position, event in enumerate(lease.rows):
-        if not lease.has_time_for(send_budget_s):
-            unsent.extend(lease.rows[position:])
-            break
-        if event.source_id in blocked:
-            unsent.append(event)  # an earlier event for this report is still waiting: keep the order
-            continue
-        try:
-            answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
-        except RemoteError as exc:
-            blocked.add(event.source_id)
-            _record(
-                engine, lease, event, failure=exc, backoff=backoff, max_attempts=max_attempts, probe=event.id == probe
-            )
-            continue
-        if answer.outcome is not Outcome.applied:
-            log.info("case event %s delivered, not applied: %s", event.event_id, answer.detail)
-        attempts = _record(engine, lease, event, failure=None, backoff=backoff, max_attempts=max_attempts)
-        if attempts > 1 and peer is not None:
-            peer.peer_is_back(
-                engine, sparing=lease
-            )  # a retry got through: what waits for Report IT need not wait longer
-        delivered += 1
+    # One report's events go in order, one after another; different reports' go over a few senders at once (each
+    # call mostly waits on Report IT's database).
+    by_report: dict[str, list[OutboxEvent]] = {}
+    for event in lease.rows:
+        by_report.setdefault(event.source_id, []).append(event)
+
+    def send_in_order(events: list[OutboxEvent]) -> tuple[int, list[OutboxEvent]]:
+        for position, event in enumerate(events):
+            if not lease.has_time_for(send_budget_s):
+                return position, events[position:]
+            try:
+                answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
+            except RemoteError as exc:
+                _record(
+                    engine,
+                    lease,
+                    event,
+                    failure=exc,
+                    backoff=backoff,
+                    max_attempts=max_attempts,
+                    probe=event.id == probe,
+                )
+                return position, events[position + 1 :]  # the later ones wait for this one: keep the order
+            if answer.outcome is not Outcome.applied:
+                log.info("case event %s delivered, not applied: %s", event.event_id, answer.detail)
+            attempts = _record(engine, lease, event, failure=None, backoff=backoff, max_attempts=max_attempts)
+            if attempts > 1 and peer is not None:
+                # A retry got through: what waits for Report IT need not wait longer.
+                peer.peer_is_back(engine, sparing=lease)
+        return len(events), []
+
+    outcomes = list((senders.map if senders is not None else map)(send_in_order, by_report.values()))
+    delivered = sum(count for count, _ in outcomes)
+    unsent = [event for _, waiting in outcomes for event in waiting]
     lease.release(engine, unsent)
     return delivered
 
@@ -178,6 +189,7 @@ class Deliverer:
         backoff: Backoff,
         attempts: int,
         probe_every_s: float = 3.0,
+        concurrency: int = 4,
     ):
         self._engine = engine
         self._client = ReportItClient(http)
@@ -186,6 +198,7 @@ class Deliverer:
         self._poll_s = poll_s
         self._backoff = backoff
         self._attempts = attempts
+        self._senders = ThreadPoolExecutor(concurrency, thread_name_prefix="footprints-outbox-send")
         self._loop = DaemonLoop(self.run, name="footprints-outbox")
 
     def start(self) -> None:
@@ -202,7 +215,9 @@ class Deliverer:
             max_attempts=self._attempts,
             send_budget_s=self._send_budget_s,
             peer=self._peer,
+            senders=self._senders,
         )
 
     def stop(self) -> None:
         self._loop.stop()
+        self._senders.shutdown()

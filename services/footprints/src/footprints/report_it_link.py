@@ -9,16 +9,6 @@ from deal_shared.service_auth import OutboundToken
 from footprints.config import Settings
 
 
-class _Bearer(httpx.Auth):
-    def __init__(self, token: OutboundToken) -> None:
-        self._token = token
-
-    def auth_flow(self, request: httpx.Request):
-        request.headers["Authorization"] = f"Bearer {self._token()}"
-        yield request
-
-
 def report_it_http(settings: Settings) -> httpx.Client:
-    client = service_http_client(settings.report_it_url, timeout=10.0)
-    client.auth = _Bearer(OutboundToken(settings.auth, service="footprints", configured=settings.service_token))
-    return client
+    token = OutboundToken(settings.auth, service="footprints", configured=settings.service_token)
+    return service_http_client(settings.report_it_url, token=token, timeout=10.0)

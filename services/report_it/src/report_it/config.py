@@ -79,6 +79,7 @@ class Settings(ServiceSettings):
     run_deliverer: bool = True
     delivery_poll_seconds: float = 2.0
     delivery_batch_size: int = 50
+    delivery_concurrency: int = Field(default=4, ge=1, le=32, description="Messages of one batch sent at once")
     delivery_lease_seconds: float = Field(
         default=60.0, description="How long a deliverer holds the batch it took before another may take it over"
     )
