@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from deal_shared.background import DaemonLoop, repeat_until_stopped
@@ -30,6 +32,15 @@ class Letter(LetterTable, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     last_error: str | None = None
+
+
+@pytest.fixture()
+def engine(database_factory) -> Iterator[Engine]:
+    """A fresh database holding the letters table, on the backend under test."""
+    engine = make_engine(database_factory("shared_outbox"))
+    letters.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
 
 
 def test_backoff_ceiling_doubles_from_the_first_wait_up_to_the_cap() -> None:
@@ -73,114 +84,94 @@ def test_a_final_failure_is_the_last_attempt_at_once() -> None:
     assert failed_for_good(row, "gone", backoff=Backoff(first_s=1, cap_s=1), max_attempts=12, final=True)
 
 
-def test_claim_due_takes_pending_due_rows_in_order_and_skips_what_another_deliverer_holds(database_factory) -> None:
-    url = database_factory("shared_outbox")
-    engine = make_engine(url)
-    letters.metadata.create_all(engine)
+def test_claim_due_takes_pending_due_rows_in_order_and_skips_what_another_deliverer_holds(engine) -> None:
     now = utcnow()
-    try:
-        with Session(engine) as session:
-            session.add_all(
-                [
-                    Letter(id=1, next_attempt_at=now - timedelta(minutes=3)),
-                    Letter(id=2, next_attempt_at=now - timedelta(minutes=1)),
-                    Letter(id=3, next_attempt_at=now - timedelta(minutes=2)),
-                    Letter(id=4, next_attempt_at=now - timedelta(minutes=9), sent=True),
-                    Letter(id=5, next_attempt_at=now + timedelta(minutes=5)),
-                ]
-            )
-            session.commit()
+    with Session(engine) as session:
+        session.add_all(
+            [
+                Letter(id=1, next_attempt_at=now - timedelta(minutes=3)),
+                Letter(id=2, next_attempt_at=now - timedelta(minutes=1)),
+                Letter(id=3, next_attempt_at=now - timedelta(minutes=2)),
+                Letter(id=4, next_attempt_at=now - timedelta(minutes=9), sent=True),
+                Letter(id=5, next_attempt_at=now + timedelta(minutes=5)),
+            ]
+        )
+        session.commit()
 
-        def claim(session: Session) -> list[int | None]:
-            due = claim_due(
-                session, Letter, col(Letter.sent).is_(False), order_by=[col(Letter.next_attempt_at)], limit=2
-            )
-            return [letter.id for letter in due]
+    def claim(session: Session) -> list[int | None]:
+        due = claim_due(session, Letter, col(Letter.sent).is_(False), order_by=[col(Letter.next_attempt_at)], limit=2)
+        return [letter.id for letter in due]
 
-        with Session(engine) as first, Session(engine) as second:
-            assert claim(first) == [1, 3]
-            if engine.dialect.name == "postgresql":
-                assert claim(second) == [2]  # the first deliverer still holds 1 and 3
-    finally:
-        engine.dispose()
+    with Session(engine) as first, Session(engine) as second:
+        assert claim(first) == [1, 3]
+        if engine.dialect.name == "postgresql":
+            assert claim(second) == [2]  # the first deliverer still holds 1 and 3
 
 
-def test_a_lease_takes_due_rows_until_it_runs_out_and_hands_back_what_it_did_not_send(database_factory) -> None:
-    url = database_factory("shared_outbox_lease")
-    engine = make_engine(url)
-    letters.metadata.create_all(engine)
+def test_a_lease_takes_due_rows_until_it_runs_out_and_hands_back_what_it_did_not_send(engine) -> None:
     now = utcnow()
-    try:
-        with Session(engine) as session:
-            session.add_all([Letter(id=n, next_attempt_at=now - timedelta(minutes=n)) for n in range(1, 5)])
-            session.commit()
+    with Session(engine) as session:
+        session.add_all([Letter(id=n, next_attempt_at=now - timedelta(minutes=n)) for n in range(1, 5)])
+        session.commit()
 
-        def lease(limit: int, lease_s: float = 60):
-            return lease_due(
-                engine,
-                Letter,
-                col(Letter.sent).is_(False),
-                order_by=[col(Letter.next_attempt_at)],
-                limit=limit,
-                lease_s=lease_s,
-            )
+    def lease(limit: int, lease_s: float = 60):
+        return lease_due(
+            engine,
+            Letter,
+            col(Letter.sent).is_(False),
+            order_by=[col(Letter.next_attempt_at)],
+            limit=limit,
+            lease_s=lease_s,
+        )
 
-        first = lease(2)
-        assert [letter.id for letter in first.rows] == [4, 3] and first.has_time_for(30)
-        # Committed at once: another deliverer (no transaction of the first one open) takes only the others.
-        second = lease(10)
-        assert [letter.id for letter in second.rows] == [2, 1]
-        assert lease(10).rows == []
-        first.release(engine, first.rows[1:])  # sent 4, gave back 3
-        assert [letter.id for letter in lease(10).rows] == [3]
-        # A lease that ran out is taken over; its holder then no longer holds the row.
-        short = lease_due(engine, Letter, col(Letter.id) == 99, order_by=[col(Letter.id)], limit=1, lease_s=0)
-        assert short.rows == [] and not short.has_time_for(1)
-        with Session(engine) as session:
-            session.add(Letter(id=5, next_attempt_at=now - timedelta(hours=1)))
-            session.commit()
-        expired = lease(1, lease_s=-1)
-        taken_over = lease(1)
-        assert [r.id for r in expired.rows] == [r.id for r in taken_over.rows] == [5]
-        with Session(engine) as session:
-            current = session.get(Letter, 5)
-            assert taken_over.holds(current) and not expired.holds(current)
-    finally:
-        engine.dispose()
+    first = lease(2)
+    assert [letter.id for letter in first.rows] == [4, 3] and first.has_time_for(30)
+    # Committed at once: another deliverer (no transaction of the first one open) takes only the others.
+    second = lease(10)
+    assert [letter.id for letter in second.rows] == [2, 1]
+    assert lease(10).rows == []
+    first.release(engine, first.rows[1:])  # sent 4, gave back 3
+    assert [letter.id for letter in lease(10).rows] == [3]
+    # A lease that ran out is taken over; its holder then no longer holds the row.
+    short = lease_due(engine, Letter, col(Letter.id) == 99, order_by=[col(Letter.id)], limit=1, lease_s=0)
+    assert short.rows == [] and not short.has_time_for(1)
+    with Session(engine) as session:
+        session.add(Letter(id=5, next_attempt_at=now - timedelta(hours=1)))
+        session.commit()
+    expired = lease(1, lease_s=-1)
+    taken_over = lease(1)
+    assert [r.id for r in expired.rows] == [r.id for r in taken_over.rows] == [5]
+    with Session(engine) as session:
+        current = session.get(Letter, 5)
+        assert taken_over.holds(current) and not expired.holds(current)
 
 
 def test_a_peer_watch_probes_the_earliest_waiting_row_and_wakes_the_rest_but_not_its_callers_lease(
-    database_factory,
+    engine,
 ) -> None:
-    url = database_factory("shared_outbox_peer")
-    engine = make_engine(url)
-    letters.metadata.create_all(engine)
     later = utcnow() + timedelta(hours=1)
-    try:
-        with Session(engine) as session:
-            # 1-3 wait out a backoff after failing; 4 was never tried; 5 is sent.
-            session.add_all([Letter(id=n, attempts=1, next_attempt_at=later + timedelta(minutes=n)) for n in (1, 2, 3)])
-            session.add_all(
-                [Letter(id=4, next_attempt_at=later), Letter(id=5, sent=True, attempts=1, next_attempt_at=later)]
-            )
-            session.commit()
-        peer = PeerWatch(Letter, col(Letter.sent).is_(False), probe_every_s=3600)
+    with Session(engine) as session:
+        # 1-3 wait out a backoff after failing; 4 was never tried; 5 is sent.
+        session.add_all([Letter(id=n, attempts=1, next_attempt_at=later + timedelta(minutes=n)) for n in (1, 2, 3)])
+        session.add_all(
+            [Letter(id=4, next_attempt_at=later), Letter(id=5, sent=True, attempts=1, next_attempt_at=later)]
+        )
+        session.commit()
+    peer = PeerWatch(Letter, col(Letter.sent).is_(False), probe_every_s=3600)
 
-        def due() -> list[int]:
-            with Session(engine) as session:
-                return sorted(r.id for r in session.exec(select(Letter).where(col(Letter.next_attempt_at) <= utcnow())))
-
-        assert peer.probe(engine) == 1 and due() == [1]
-        assert peer.probe(engine) is None  # not again before probe_every_s
-        ours = lease_due(engine, Letter, col(Letter.sent).is_(False), order_by=[col(Letter.id)], limit=1, lease_s=60)
-        assert [r.id for r in ours.rows] == [1]
-        # 1 got through on a retry: 2 and 3 need not wait longer; 1, still under the caller's lease, is left alone.
-        assert peer.peer_is_back(engine, sparing=ours) == 2
-        assert due() == [2, 3]
+    def due() -> list[int]:
         with Session(engine) as session:
-            assert ours.holds(session.get(Letter, 1))
-    finally:
-        engine.dispose()
+            return sorted(r.id for r in session.exec(select(Letter).where(col(Letter.next_attempt_at) <= utcnow())))
+
+    assert peer.probe(engine) == 1 and due() == [1]
+    assert peer.probe(engine) is None  # not again before probe_every_s
+    ours = lease_due(engine, Letter, col(Letter.sent).is_(False), order_by=[col(Letter.id)], limit=1, lease_s=60)
+    assert [r.id for r in ours.rows] == [1]
+    # 1 got through on a retry: 2 and 3 need not wait longer; 1, still under the caller's lease, is left alone.
+    assert peer.peer_is_back(engine, sparing=ours) == 2
+    assert due() == [2, 3]
+    with Session(engine) as session:
+        assert ours.holds(session.get(Letter, 1))
 
 
 class RecordingStop(threading.Event):

@@ -75,6 +75,15 @@ def summary(name: str, back_at: datetime, ready_at: datetime, delivered: list[da
     return p99s[0]
 
 
+def drained(
+    name: str, delivered_at: Callable[[], list[datetime | None]], *, back_at: datetime, timeout_s: float
+) -> float:
+    """Called as the peer is ready: wait until every item is delivered, print its delays, return the p99."""
+    ready_at = utcnow()
+    wait_until(lambda: None not in delivered_at(), timeout_s=timeout_s, what=f"{name}: every item delivered")
+    return summary(name, back_at, ready_at, delivered_at())
+
+
 @contextmanager
 def databases(admin: str) -> Iterator[tuple[str, str]]:
     names = ("bench_recovery_report_it", "bench_recovery_footprints")
@@ -148,18 +157,12 @@ def main() -> None:
                 time.sleep(max(0.0, args.outage - (time.monotonic() - away_since)))
                 back_at = utcnow()
                 with service_process("footprints.cli", footprints_env, footprints_port):
-                    ready_at = utcnow()
-                    wait_until(
-                        lambda: all(m.state == "delivered" for m in case_syncs()),
-                        timeout_s=args.outage * 20 + 60,
-                        what="every case sync delivered",
-                    )
                     p99s.append(
-                        summary(
+                        drained(
                             "Report IT → Footprints case syncs",
-                            back_at,
-                            ready_at,
-                            [m.delivered_at for m in case_syncs()],
+                            lambda: [m.delivered_at for m in case_syncs()],
+                            back_at=back_at,
+                            timeout_s=args.outage * 20 + 60,
                         )
                     )
                     wait_until(
@@ -183,18 +186,12 @@ def main() -> None:
                     return [e for e in case_events() if e.id not in before]
 
                 with service_process("report_it.cli", report_it_env, report_it_port):
-                    ready_at = utcnow()
-                    wait_until(
-                        lambda: all(e.delivered_at is not None for e in progress_events()),
-                        timeout_s=args.outage * 20 + 60,
-                        what="every progress event delivered",
-                    )
                     p99s.append(
-                        summary(
+                        drained(
                             "Footprints → Report IT case events",
-                            back_at,
-                            ready_at,
-                            [e.delivered_at for e in progress_events()],
+                            lambda: [e.delivered_at for e in progress_events()],
+                            back_at=back_at,
+                            timeout_s=args.outage * 20 + 60,
                         )
                     )
             reports_engine.dispose()

@@ -22,12 +22,10 @@ from sqlmodel import Session, col
 
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
-from deal_shared.footprints import FootprintsClient
-from deal_shared.http import service_http_client
 from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt
-from deal_shared.service_auth import OutboundToken
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
+from report_it.footprints_link import footprints_client
 from report_it.models import Category, OutboxMessage, Report, Webhook
 from report_it.outbox import OutboxKind, OutboxState
 
@@ -50,14 +48,7 @@ class Deliverer:
         self.settings = settings
         self.backoff = Backoff(first_s=settings.delivery_backoff_seconds, cap_s=settings.delivery_backoff_max_seconds)
         self.http = httpx.Client(timeout=settings.webhook_timeout_seconds)
-        # One pooled client for every case sync: a new client per sync cost more than the sync itself.
-        self.footprints = FootprintsClient(
-            service_http_client(
-                settings.footprints_url,
-                token=OutboundToken(settings.auth, service="report-it", configured=settings.service_token),
-                timeout=FOOTPRINTS_TIMEOUT_S,
-            )
-        )
+        self.footprints = footprints_client(settings, timeout=FOOTPRINTS_TIMEOUT_S)
         self._senders: dict[str, Callable[[OutboxMessage], Finish | None]] = {
             OutboxKind.email: self._email,
             OutboxKind.webhook: self._webhook,

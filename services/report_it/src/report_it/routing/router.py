@@ -21,13 +21,12 @@ from sqlmodel import Session, col, select
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
-from deal_shared.footprints import FootprintsClient, LocateResult
+from deal_shared.footprints import LocateResult
 from deal_shared.geo import Borough
-from deal_shared.http import service_http_client
 from deal_shared.report_it import ActorKind, Priority, ReportChange, ReportStatus
-from deal_shared.service_auth import OutboundToken
 from report_it.config import Settings
 from report_it.corrections import change_report
+from report_it.footprints_link import footprints_client
 from report_it.lifecycle import Actor, apply_update
 from report_it.models import Category, Report, RoutingRule
 from report_it.outcomes.refresh import mark_changed
@@ -83,13 +82,7 @@ class Router:
         self.engine = engine
         self.settings = settings
         self.borough = borough
-        # One pooled client for the router's life: making one per report cost tens of milliseconds each.
-        self.footprints = FootprintsClient(
-            service_http_client(
-                settings.footprints_url,
-                token=OutboundToken(settings.auth, service="report-it", configured=settings.service_token),
-            )
-        )
+        self.footprints = footprints_client(settings)
 
     def close(self) -> None:
         self.footprints.http.close()
