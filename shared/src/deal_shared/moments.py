@@ -7,7 +7,7 @@ so such a value is refused with a 422 naming the field.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -40,3 +40,15 @@ def _moment_in_range(value: datetime) -> datetime:
 
 ClientDate = Annotated[date, AfterValidator(_day_in_range)]
 ClientDateTime = Annotated[datetime, AfterValidator(_moment_in_range)]
+
+
+def out_of_range_reason(value: datetime) -> str | None:
+    """Why a moment parsed by hand (a cursor, an Open311 parameter, a header) cannot be used, or None if it can."""
+    if EARLIEST <= value.date() <= LATEST:
+        return None
+    return f"must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()} (was {value.date().isoformat()})"
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware moment in UTC; one without a zone is taken to be UTC already (as the APIs document)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

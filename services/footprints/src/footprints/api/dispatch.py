@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -11,6 +10,7 @@ from sqlmodel import col, select
 
 from deal_shared.auth import Role
 from deal_shared.db import utcnow
+from deal_shared.moments import ClientDate
 from footprints import board as boards
 from footprints import dispatch
 from footprints.api.deps import CalendarDep, IdempotentRoute, LeaderPrincipal, SettingsDep, StaffPrincipal
@@ -110,7 +110,7 @@ def list_absences(
     session: SessionDep,
     _: StaffPrincipal,
     footprint: str,
-    from_day: Annotated[date | None, Query(alias="from")] = None,
+    from_day: Annotated[ClientDate | None, Query(alias="from")] = None,
 ) -> list[AbsenceRow]:
     day = from_day or utcnow().date()
     rows = session.exec(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from deal_shared.auth import StaffPrincipal
+from deal_shared.moments import ClientDateTime
 from deal_shared.report_it import ReportStatistics
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import exports, stats
@@ -18,8 +19,8 @@ from report_it.db import SessionDep
 
 router = APIRouter(tags=["statistics"], route_class=TokenFirstRoute)
 
-FromQuery = Annotated[datetime | None, Query(description="Made at or after (ISO 8601)")]
-ToQuery = Annotated[datetime | None, Query(description="Made before (ISO 8601)")]
+FromQuery = Annotated[ClientDateTime | None, Query(description="Made at or after (ISO 8601)")]
+ToQuery = Annotated[ClientDateTime | None, Query(description="Made before (ISO 8601)")]
 CategoryQuery = Annotated[str | None, Query(description="Category codes, comma separated")]
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import Depends, Query
 
 from deal_shared.errors import FieldError, ValidationFailed
+from deal_shared.moments import ClientDateTime, as_utc
 from deal_shared.report_it import OPEN_STATUSES, ReportStatus, StatusGroup
-from report_it.errors import InvalidCursor
+from report_it import cursors
 from report_it.reports import Cursor, ReportFilters
 
 _GROUPS = {
@@ -22,27 +20,13 @@ _GROUPS = {
 }
 
 
-def encode_cursor(at: datetime, report_id: UUID) -> str:
-    raw = json.dumps([at.isoformat(), str(report_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str) -> Cursor:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, report_id = json.loads(base64.urlsafe_b64decode(padded))
-        return Cursor(at=datetime.fromisoformat(at), id=UUID(report_id))
-    except (ValueError, TypeError) as exc:
-        raise InvalidCursor(
-            "The cursor is not one this API gave out; start again without it.",
-            errors=[FieldError(field="query.cursor", reason="is not a valid cursor")],
-        ) from exc
+    at, report_id = cursors.decode_cursor(cursor)
+    return Cursor(at=at, id=report_id)
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return None if value is None else as_utc(value)
 
 
 def _bad(field: str, reason: str) -> ValidationFailed:
@@ -83,10 +67,10 @@ class ListQuery:
         status: Annotated[
             str | None, Query(description="Statuses or groups (open, fixed, closed), comma separated")
         ] = None,
-        created_from: Annotated[datetime | None, Query(description="Created at or after (ISO 8601)")] = None,
-        created_to: Annotated[datetime | None, Query(description="Created before (ISO 8601)")] = None,
+        created_from: Annotated[ClientDateTime | None, Query(description="Created at or after (ISO 8601)")] = None,
+        created_to: Annotated[ClientDateTime | None, Query(description="Created before (ISO 8601)")] = None,
         bbox: Annotated[str | None, Query(description="min_long,min_lat,max_long,max_lat")] = None,
-        updated_after: Annotated[datetime | None, Query(description="Changed after: for delta sync")] = None,
+        updated_after: Annotated[ClientDateTime | None, Query(description="Changed after: for delta sync")] = None,
         cursor: Annotated[str | None, Query(description="From the previous page's next_cursor")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
     ) -> None:

@@ -22,10 +22,11 @@ from report_it.api.deps import (
     StorageDep,
     ViewerDep,
 )
-from report_it.api.listing import ListQueryDep, encode_cursor
+from report_it.api.listing import ListQueryDep
 from report_it.api.submission import PhotoUploadsDep
 from report_it.api.updates import timeline_of
 from report_it.config import Settings
+from report_it.cursors import encode_cursor
 from report_it.db import SessionDep
 from report_it.errors import ReportNotFound
 from report_it.open311.models import client_attributes_of

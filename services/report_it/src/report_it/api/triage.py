@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from deal_shared.auth import Principal, Role, StaffPrincipal
 from deal_shared.db import utcnow
 from deal_shared.errors import Forbidden, ValidationFailed
+from deal_shared.moments import ClientDateTime, as_utc, out_of_range_reason
 from deal_shared.report_it import Priority
 from deal_shared.triage import BulkOutcome, BulkResult, BulkTriage, TriageAction, TriageDetail, TriageItem, TriagePage
 from deal_shared.triage import TriageQueueKind as QueueKind
@@ -191,7 +192,7 @@ async def get_events(
     _staff: StaffPrincipal,
     viewer: ViewerDep,
     base: BaseUrlDep,
-    since: Annotated[datetime | None, Query(description="Announce arrivals after this time; default now")] = None,
+    since: Annotated[ClientDateTime | None, Query(description="Announce arrivals after this time; default now")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=100)] = None,
 ) -> StreamingResponse:
     start = _resume_point(last_event_id) or since or utcnow()
@@ -222,6 +223,8 @@ def _resume_point(last_event_id: str | None) -> datetime | None:
     if not last_event_id:
         return None
     try:
-        return datetime.fromisoformat(last_event_id)
+        moment = datetime.fromisoformat(last_event_id)
     except ValueError:
         return None
+    # A hand-made Last-Event-ID out of range resumes from now, as a missing one does.
+    return None if out_of_range_reason(moment) else as_utc(moment)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -10,6 +10,7 @@ from sqlmodel import col, select
 
 from deal_shared.auth import StaffPrincipal
 from deal_shared.db import utcnow
+from deal_shared.moments import ClientDateTime
 from deal_shared.report_it import Cluster, ReportPublic
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import clusters, presenters, reports
@@ -34,7 +35,7 @@ def list_clusters(
     category: Annotated[str | None, Query(description="A category code")] = None,
     min_reports: Annotated[int, Query(ge=2, le=1000)] = 3,
     since: Annotated[
-        datetime | None, Query(description="Reports made at or after (ISO 8601); default 90 days ago")
+        ClientDateTime | None, Query(description="Reports made at or after (ISO 8601); default 90 days ago")
     ] = None,
 ) -> list[Cluster]:
     start = _utc(since)

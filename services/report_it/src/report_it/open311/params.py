@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 
 from deal_shared.errors import FieldError
+from deal_shared.moments import as_utc, out_of_range_reason
 from report_it.open311.errors import InvalidParameter
 
 MAX_BODY_BYTES = 256 * 1024
@@ -98,8 +99,11 @@ class Params:
             parsed = datetime.fromisoformat(_SPACED_ZONE.sub(r"\1+\2", raw.strip()))
         except ValueError:
             raise bad(name, "must be a W3C date-time, e.g. 2026-11-23T09:30:00Z") from None
+        reason = out_of_range_reason(parsed)
+        if reason is not None:
+            raise bad(name, reason)
         # The spec requires a zone; a client that leaves it out almost always means UTC.
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+        return as_utc(parsed)
 
     def csv(self, name: str) -> list[str] | None:
         values = [part.strip() for raw in self.getlist(name) for part in raw.split(",") if part.strip()]

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from deal_shared.errors import FieldError
+from deal_shared.moments import EARLIEST, LATEST
 from deal_shared.outcomes import OutcomeDimension
 from deal_shared.working_time import WorkingCalendar
 from report_it.errors import InvalidOutcomeQuery
@@ -25,6 +26,8 @@ def _month(field: str, value: str | None, default: str) -> str:
         return default
     if not _MONTH.match(value):
         raise _bad(field, f"{field} must be a month as YYYY-MM (e.g. 2026-04), not {value[:20]!r}.")
+    if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
+        raise _bad(field, f"{field} must fall between {EARLIEST.year} and {LATEST.year}, not {value}.")
     return value
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from uuid import UUID
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -17,7 +14,7 @@ from deal_shared.report_it import Location, Priority, ReportStatus
 from deal_shared.triage import NearbyOpenReport, TriageDetail, TriageItem, TriageQueueKind
 from report_it import clusters, lifecycle, presenters, reports
 from report_it.config import Settings
-from report_it.errors import InvalidCursor
+from report_it.cursors import decode_cursor, encode_cursor
 from report_it.models import Category, Photo, Report
 from report_it.triage.etag import etag_of
 from report_it.visibility import Viewer
@@ -51,19 +48,6 @@ def in_queue(report: Report) -> bool:
     return report.status == ReportStatus.submitted.value or report.reopened_at is not None
 
 
-def _encode(at: datetime, report_id: UUID) -> str:
-    raw = json.dumps([at.isoformat(), str(report_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, UUID]:
-    try:
-        at, rid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(at), UUID(rid)
-    except (ValueError, TypeError) as exc:
-        raise InvalidCursor("The cursor is not one this queue gave out; start again without it.") from exc
-
-
 def _filtered(query, filters: QueueFilters, allowed: Sequence[str]):
     wanted = [c for c in allowed if filters.categories is None or c in filters.categories]
     query = query.where(_IN_QUEUE, col(Report.category_code).in_(wanted))
@@ -82,7 +66,7 @@ def read_queue(
     """One page of the queue, the count of all that match, and the cursor of the next page."""
     query = _filtered(select(Report), filters, allowed)
     if cursor:
-        at, rid = _decode(cursor)
+        at, rid = decode_cursor(cursor, where="this queue")
         if filters.newest_first:
             query = query.where(or_(waiting_at < at, (waiting_at == at) & (col(Report.id) < rid)))
         else:
@@ -92,7 +76,7 @@ def read_queue(
     total = session.exec(_filtered(select(func.count()).select_from(Report), filters, allowed)).one()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = _encode(waiting_since(rows[-1]), rows[-1].id) if more and rows else None
+    next_cursor = encode_cursor(waiting_since(rows[-1]), rows[-1].id) if more and rows else None
     return rows, int(total), next_cursor
 
 
