@@ -23,11 +23,11 @@ def jpeg_with_gps(width: int = 64, height: int = 32, orientation: int = 6) -> by
     return out.getvalue()
 
 
-def submit(api: httpx.Client, *photos: bytes) -> httpx.Response:
+def submit(api: httpx.Client, *photos: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
     report = {"category": "litter", "location": WIGAN, "description": "Litter with photo"}
     files = [("report", (None, json.dumps(report), "application/json"))]
     files += [("photos", (f"p{i}.jpg", data, "image/jpeg")) for i, data in enumerate(photos)]
-    return api.post("/v1/reports", files=files)
+    return api.post("/v1/reports", files=files, headers=headers)
 
 
 def test_photos_are_cleaned_of_gps_and_oriented(api: httpx.Client) -> None:
@@ -83,3 +83,19 @@ def test_iphone_heic_photos_are_accepted_and_cleaned(api: httpx.Client) -> None:
     stored = api.get(created.json()["photos"][0]["url"])
     assert stored.content[:3] == b"\xff\xd8\xff"  # re-encoded as JPEG
     assert b"PhoneMaker" not in stored.content and b"Exif" not in stored.content
+
+
+def test_photo_links_do_not_follow_a_host_header_naming_another_site(api: httpx.Client) -> None:
+    # No public URL is configured in these tests: links are built from the request, but only from this machine's
+    # own names, never from whatever Host a caller sends.
+    ours = api.base_url.host
+    for forged in ("evil.example", "evil.example:443", "[2001:db8::1]:8001"):
+        created = submit(api, jpeg_with_gps(), headers={"Host": forged})
+        assert created.status_code == 201, created.text
+        url = httpx.URL(created.json()["photos"][0]["url"])
+        assert url.host == ours, (forged, str(url))
+        assert "evil" not in created.text
+        listed = api.get(f"/v1/reports/{created.json()['id']}", headers={"Host": forged})
+        assert all(httpx.URL(p["url"]).host == ours for p in listed.json()["photos"])
+    local = api.get(f"/v1/reports/{created.json()['id']}", headers={"Host": f"localhost:{api.base_url.port}"})
+    assert httpx.URL(local.json()["photos"][0]["url"]).host == "localhost"

@@ -72,3 +72,13 @@ def test_booking_event_and_personal_feed(vol) -> None:
     assert feed_lines.count("BEGIN:VEVENT") == 1
     assert "STATUS:CANCELLED" in feed_lines  # a cancelled booking leaves subscribers' calendars
     assert httpx.get(feed_url.replace(".ics", "x.ics")).status_code == 404
+
+
+def test_the_feed_address_does_not_follow_a_host_header_naming_another_site(vol) -> None:
+    vol.add_staff("officer.host", name="Hana Host")
+    with vol.as_("officer.host") as officer:
+        ours = officer.base_url.host
+        forged = officer.get("/v1/me/calendar", headers={"Host": "evil.example"}).json()["url"]
+        local = officer.get("/v1/me/calendar", headers={"Host": f"localhost:{officer.base_url.port}"}).json()["url"]
+    assert httpx.URL(forged).host == ours
+    assert httpx.URL(local).host == "localhost"

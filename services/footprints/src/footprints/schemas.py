@@ -60,6 +60,8 @@ class WorkerCreate(WorkerFields):
 
 
 class WorkerPublic(WorkerFields):
+    """home_lat and home_long are exact for the managers and the team's leader, to 0.01 degree for anyone else."""
+
     id: uuid.UUID
     capacity_points: float
     active: bool

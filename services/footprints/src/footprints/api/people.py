@@ -7,12 +7,12 @@ import uuid
 from fastapi import APIRouter, status
 from sqlmodel import select
 
-from deal_shared.auth import Role
+from deal_shared.auth import Principal, Role
 from footprints.api.deps import IdempotentRoute, LeaderPrincipal, SettingsDep, StaffPrincipal
 from footprints.db import SessionDep
 from footprints.errors import FootprintNotFound, InvalidAbsence, NotYourTeam, WorkerExists
 from footprints.models import Footprint, Team, Worker
-from footprints.people import get_team, get_worker, require_manages_team
+from footprints.people import MANAGERS, get_team, get_worker, led_team_ids, require_manages_team
 from footprints.rebalance import add_absence
 from footprints.schemas import (
     AbsenceCreate,
@@ -28,8 +28,22 @@ from footprints.state import capacity, cost_model
 router = APIRouter(route_class=IdempotentRoute, prefix="/v1", tags=["people"])
 
 
-def present_worker(worker: Worker) -> WorkerPublic:
-    return WorkerPublic.model_validate({**worker.model_dump(), "capacity_points": round(capacity(worker), 2)})
+# A home position to 0.01 degree (about 1.1 km north-south, 0.7 km east-west here): enough to see which part of a
+# footprint someone starts from, not which house.
+COARSE_DECIMALS = 2
+
+
+def present_worker(worker: Worker, *, exact_home: bool) -> WorkerPublic:
+    """A worker as shown; the home position exactly only to those who manage the worker's team."""
+    fields = {**worker.model_dump(), "capacity_points": round(capacity(worker), 2)}
+    if not exact_home:
+        fields["home_lat"] = round(worker.home_lat, COARSE_DECIMALS)
+        fields["home_long"] = round(worker.home_long, COARSE_DECIMALS)
+    return WorkerPublic.model_validate(fields)
+
+
+def _shows_exact_home(principal: Principal, led: set[uuid.UUID], worker: Worker) -> bool:
+    return principal.has_any(*MANAGERS) or worker.team_id in led
 
 
 @router.post(
@@ -69,15 +83,18 @@ def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrin
     worker = Worker(**body.model_dump(mode="python"))
     session.add(worker)
     session.flush()
-    return present_worker(worker)
+    return present_worker(worker, exact_home=True)
 
 
 @router.get("/workers", response_model=list[WorkerPublic], summary="The workers (of one team, if given), by name")
-def list_workers(session: SessionDep, _: StaffPrincipal, team_id: uuid.UUID | None = None) -> list[WorkerPublic]:
+def list_workers(
+    session: SessionDep, principal: StaffPrincipal, team_id: uuid.UUID | None = None
+) -> list[WorkerPublic]:
     query = select(Worker).order_by(Worker.display_name)
     if team_id is not None:
         query = query.where(Worker.team_id == team_id)
-    return [present_worker(w) for w in session.exec(query).all()]
+    led = led_team_ids(session, principal)
+    return [present_worker(w, exact_home=_shows_exact_home(principal, led, w)) for w in session.exec(query).all()]
 
 
 @router.post(

@@ -5,14 +5,13 @@ They are async because they do no I/O: a plain `def` dependency costs a thread-p
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
-from starlette.datastructures import URL
 
 from deal_shared.auth import optional_principal
 from deal_shared.geo import Borough
+from deal_shared.web.base_url import links_base_url
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.storage import PhotoStorage
@@ -52,31 +51,7 @@ async def base_url(request: Request, settings: Annotated[Settings, Depends(get_s
 
 def public_base_url(request: Request, settings: Settings) -> str:
     """Where links in answers point: the configured public URL, else the one the request came to."""
-    configured = settings.public_base_url.rstrip("/")
-    if configured:
-        return configured
-    scope = request.scope
-    host = next((value for name, value in scope["headers"] if name == b"host"), b"")
-    root = scope.get("app_root_path", scope.get("root_path", ""))
-    server = scope.get("server")
-    return _base_url_of(scope.get("scheme", "http"), tuple(server) if server else None, host, root)
-
-
-@lru_cache(maxsize=64)
-def _base_url_of(scheme: str, server: tuple[str, int | None] | None, host: bytes, root_path: str) -> str:
-    # What Starlette's `request.base_url` gives, from the only parts of the request it reads. Building that URL
-    # costs more than the rest of a report's links; the few distinct hosts a service is reached by are kept (the
-    # Host header is the client's to choose, hence a bounded cache).
-    scope = {
-        "type": "http",
-        "scheme": scheme,
-        "server": server,
-        "path": root_path if root_path.endswith("/") else root_path + "/",
-        "root_path": root_path,
-        "query_string": b"",
-        "headers": [(b"host", host)] if host else [],
-    }
-    return str(URL(scope=scope)).rstrip("/")
+    return links_base_url(request, settings.public_base_url)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from deal_shared.auth import Principal, Role, require_roles
 from deal_shared.db import utcnow
 from deal_shared.report_it import ReportItClient
+from deal_shared.web.base_url import links_base_url
 from deal_shared.web.idempotent import idempotent_route
 from volunteering.config import Settings
 from volunteering.locating import Locator
@@ -32,7 +33,7 @@ def get_report_it(request: Request) -> ReportItClient:
 
 
 def base_url(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> str:
-    return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return links_base_url(request, settings.public_base_url)
 
 
 def now() -> datetime:
