@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,11 @@ import pytest
 
 from deal_shared.devtoken import ensure_dev_key, mint_token
 from tests.support.postgres import ThrowawayCluster, create_database, drop_database, find_server
+
+# The suite sends thousands of anonymous reports from one address and contact: Report IT's abuse limits are off
+# for it (services started by the tests inherit this), and their own tests switch them on.
+os.environ.setdefault("REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE", "0")
+os.environ.setdefault("REPORT_IT_CONTACT_REPORTS_PER_DAY", "0")
 
 _cluster: ThrowawayCluster | None = None
 

@@ -118,6 +118,8 @@ def main() -> None:
                 "REPORT_IT_DATABASE_URL": reports_url,
                 "REPORT_IT_FOOTPRINTS_URL": f"http://127.0.0.1:{footprints_port}",
                 "REPORT_IT_PHOTO_DIR": str(Path(tmp) / "photos"),
+                "REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE": "0",  # one client sends everything
+                "REPORT_IT_CONTACT_REPORTS_PER_DAY": "0",
             }
             footprints_env = {
                 **os.environ,

@@ -205,6 +205,8 @@ def main() -> None:
             "REPORT_IT_NEARBY_RENDERED_MAX": str(args.rendered_max),
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+            "REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE": "0",  # one client sends everything
+            "REPORT_IT_CONTACT_REPORTS_PER_DAY": "0",
         }
         from deal_shared.devtoken import ensure_dev_key
 

@@ -111,6 +111,8 @@ def main() -> None:
         "REPORT_IT_FOOTPRINTS_URL": "http://127.0.0.1:9",
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
+        "REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE": "0",  # one client sends everything
+        "REPORT_IT_CONTACT_REPORTS_PER_DAY": "0",
     }
     processes: list[subprocess.Popen] = []
     try:

@@ -25,9 +25,13 @@ def settings_classes(service: Service) -> list[type[BaseSettings]]:
     return [service.settings_class(), *extra]
 
 
+# Read by the HTTP server (uvicorn), not by the service's settings.
+SERVER_ENV = frozenset({"FORWARDED_ALLOW_IPS"})
+
+
 def unknown_env(service: Service, names: list[str] | set[str]) -> list[str]:
     """Variables the service's settings would silently ignore (extra="ignore"): a typo is a setting never applied."""
-    known = set().union(*(env_names(settings) for settings in settings_classes(service)))
+    known = SERVER_ENV.union(*(env_names(settings) for settings in settings_classes(service)))
     return sorted(name for name in names if name not in known)
 
 

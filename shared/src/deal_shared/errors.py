@@ -9,7 +9,8 @@ Exception tree:
     ├── NotFound            404
     ├── Conflict            409
     ├── StaleVersion        412 (If-Match named a version that is no longer current; `current` shows what is)
-    └── Unprocessable       422
+    ├── Unprocessable       422
+    └── TooManyRequests     429 (with Retry-After: a limit per client or per contact was reached)
     RemoteError             another service answered with an error, or could not be reached
 """
 
@@ -117,6 +118,15 @@ class Unprocessable(ServiceError):
 
 class ValidationFailed(Unprocessable):
     title = "Validation failed"
+
+
+class TooManyRequests(ServiceError):
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.headers = {"Retry-After": str(retry_after_s)}
 
 
 class RemoteError(Exception):

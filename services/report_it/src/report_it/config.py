@@ -74,6 +74,20 @@ class Settings(ServiceSettings):
     routing_poll_seconds: float = 1.0
     routing_batch_size: int = 50
 
+    # Abuse limits kept in the service (the gateway has its own): anonymous writes per client address, and reports
+    # per e-mail address or phone number over a day. 0 switches a limit off.
+    anonymous_writes_per_minute: float = Field(
+        default=20.0, ge=0, description="Anonymous writes per client address a minute, after a first burst"
+    )
+    anonymous_write_burst: int = Field(default=20, ge=1, le=10_000, description="Anonymous writes at once")
+    contact_reports_per_day: int = Field(
+        default=20, ge=0, description="Reports from one e-mail address or phone number in 24 hours (all categories)"
+    )
+    contact_reports_per_day_by_category: dict[str, int] = Field(
+        default_factory=dict,
+        description='A lower limit for some categories, e.g. {"fly_tipping": 5} (JSON in the environment)',
+    )
+
     # Background delivery of the outbox (e-mail, webhooks, Footprints cases): in the serving process by default;
     # production may switch it off there and run `report-it worker` instead.
     run_deliverer: bool = True

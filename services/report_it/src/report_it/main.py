@@ -14,6 +14,7 @@ from deal_shared.report_it import ReportCreate, ReportUpdateCreate
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
 from deal_shared.web.openapi import describe_api
+from deal_shared.web.rate_limit import TokenBuckets
 from deal_shared.working_time import WorkingCalendar
 from report_it import submitting, targets
 from report_it.api import (
@@ -47,6 +48,12 @@ from report_it.storage import build_storage
 from report_it.webapp import router as webapp_router
 
 SERVICE = "report-it"
+
+
+def anonymous_write_buckets(settings: Settings) -> TokenBuckets | None:
+    if settings.anonymous_writes_per_minute <= 0:
+        return None
+    return TokenBuckets(per_minute=settings.anonymous_writes_per_minute, burst=settings.anonymous_write_burst)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         readiness_checks=lambda: app.state.readiness,
         url_text_skip=("/open311/",),
         multipart_limit_bytes=multipart_limit(chosen),
+        anonymous_writes=anonymous_write_buckets(chosen),
     )
     # The intake and update bodies are read by hand (JSON or multipart), so their routes name the models in
     # `openapi_extra` and the models are registered here; Open311 documents its own formats.

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
@@ -54,6 +54,21 @@ class Report(Table, table=True):
         Index("ix_report_triage", "status", "created_at", "id"),
         # One category over a window of dates, newest first (Open311's GET requests with a service_code).
         Index("ix_report_category_created", "category_code", "created_at", "id"),
+        # A contact's reports over the last day (the per-contact limit at intake).
+        Index(
+            "ix_report_contact_email",
+            "reporter_email",
+            "created_at",
+            postgresql_where=text("reporter_email IS NOT NULL"),
+            sqlite_where=text("reporter_email IS NOT NULL"),
+        ),
+        Index(
+            "ix_report_contact_phone",
+            "reporter_phone",
+            "created_at",
+            postgresql_where=text("reporter_phone IS NOT NULL"),
+            sqlite_where=text("reporter_phone IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)

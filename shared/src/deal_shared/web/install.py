@@ -11,6 +11,7 @@ from deal_shared.web.health import ReadinessCheck, health_router
 from deal_shared.web.metrics import HttpMetrics
 from deal_shared.web.middleware import RequestContextMiddleware
 from deal_shared.web.problems import install_problem_handlers
+from deal_shared.web.rate_limit import AnonymousWriteLimit, TokenBuckets
 from deal_shared.web.url_text import UrlTextGuard
 
 
@@ -22,13 +23,17 @@ def install_common(
     url_text_skip: tuple[str, ...] = (),
     body_limit_bytes: int = DEFAULT_BODY_LIMIT_BYTES,
     multipart_limit_bytes: int | None = None,
+    anonymous_writes: TokenBuckets | None = None,
 ) -> None:
     """`url_text_skip`: path prefixes of an API that answers in a format of its own and cleans its own URLs.
-    `body_limit_bytes` bounds every request body, `multipart_limit_bytes` (if larger) multipart ones (photos)."""
+    `body_limit_bytes` bounds every request body, `multipart_limit_bytes` (if larger) multipart ones (photos).
+    `anonymous_writes`: the burst limit per client address for writes without a token (none if not given)."""
     metrics = HttpMetrics(service)
     app.state.metrics = metrics
     install_problem_handlers(app)
-    # Added before the request-id middleware, so it runs inside it and its refusals carry the request id.
+    # Added before the request-id middleware, so they run inside it and their refusals carry the request id. The
+    # write limit is innermost of these: a request refused for its URL or size costs the client no token.
+    app.add_middleware(AnonymousWriteLimit, buckets=anonymous_writes, skip=url_text_skip)
     app.add_middleware(UrlTextGuard, skip=url_text_skip)
     app.add_middleware(
         BodyLimit,
