@@ -99,3 +99,31 @@ def test_the_walk_is_bounded_near_the_poles_and_gives_the_same_answers(fresh_db:
             assert wide == narrow
     finally:
         engine.dispose()
+
+
+def test_hotspots_group_at_most_the_newest_reports_of_their_bound(fresh_db: str, monkeypatch) -> None:
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from deal_shared.db import utcnow
+    from report_it import clusters
+
+    engine = make_engine(fresh_db)
+    try:
+        _seed(engine, 300, random.Random(7))
+        since = utcnow() - timedelta(days=30)
+        with Session(engine) as session:
+            everything = clusters.find_clusters(
+                session, categories=CATEGORIES, since=since, min_reports=1, link_m=150, link_days=30
+            )
+            monkeypatch.setattr(clusters, "MAX_REPORTS", 40)
+            bounded = clusters.find_clusters(
+                session, categories=CATEGORIES, since=since, min_reports=1, link_m=150, link_days=30
+            )
+        counted = sum(c.report_count for c in bounded)
+        assert counted == 40 < sum(c.report_count for c in everything)
+        newest = max(c.last_reported_at for c in everything)
+        assert max(c.last_reported_at for c in bounded) == newest, "the newest are kept, the oldest left out"
+    finally:
+        engine.dispose()

@@ -54,7 +54,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         problem = exc.to_problem(instance=request.url.path, request_id=current_request_id())
-        return problem_response(problem, exc.headers or None)
+        headers = dict(exc.headers)
+        if exc.status_code == 503:
+            # Unavailable for now (a peer service, the database): say when to try again, or clients guess.
+            headers.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+        return problem_response(problem, headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
