@@ -16,6 +16,7 @@ from tests.support.postgres import ThrowawayCluster, create_database, drop_datab
 # for it (services started by the tests inherit this), and their own tests switch them on.
 os.environ.setdefault("REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE", "0")
 os.environ.setdefault("REPORT_IT_CONTACT_REPORTS_PER_DAY", "0")
+os.environ.setdefault("REPORT_IT_REPEAT_HINT_MINUTES", "0")
 
 _cluster: ThrowawayCluster | None = None
 

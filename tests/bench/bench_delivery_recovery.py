@@ -120,6 +120,7 @@ def main() -> None:
                 "REPORT_IT_PHOTO_DIR": str(Path(tmp) / "photos"),
                 "REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE": "0",  # one client sends everything
                 "REPORT_IT_CONTACT_REPORTS_PER_DAY": "0",
+                "REPORT_IT_REPEAT_HINT_MINUTES": "0",
             }
             footprints_env = {
                 **os.environ,

@@ -187,6 +187,7 @@ def main() -> None:
         "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         "REPORT_IT_ANONYMOUS_WRITES_PER_MINUTE": "0",  # one client sends everything
         "REPORT_IT_CONTACT_REPORTS_PER_DAY": "0",
+        "REPORT_IT_REPEAT_HINT_MINUTES": "0",
     }
     processes: list[subprocess.Popen] = []
     try:

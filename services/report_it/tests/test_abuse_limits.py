@@ -85,3 +85,39 @@ def test_a_contact_reaching_its_daily_limit_is_refused_until_the_oldest_report_i
         staff = {"Authorization": f"Bearer {token_for('staff')}"}
         assert api.post("/v1/reports", json=_report(email="busy@example.org"), headers=staff).status_code == 201
         assert _count(api, manager) == 7
+
+
+def test_the_same_problem_from_the_same_reporter_a_moment_later_is_a_hint_first(limited, token_for) -> None:
+    manager = {"Authorization": f"Bearer {token_for('staff', 'manager')}"}
+    near = {"lat": WIGAN["lat"] + 0.0002, "long": WIGAN["long"]}  # about 22 m north
+    with limited(repeat_hint_m=50, repeat_hint_minutes=60) as base, httpx.Client(base_url=base) as api:
+        first = api.post("/v1/reports", json=_report(email="twice@example.org"))
+        assert first.status_code == 201
+        again = {**_report(email="twice@example.org"), "location": near}
+        hinted = api.post("/v1/reports", json=again, headers={"Idempotency-Key": "again-1"})
+        assert hinted.status_code == 409, hinted.text
+        assert hinted.headers["content-type"].startswith("application/problem+json")
+        problem = hinted.json()
+        assert problem["code"] == "PossibleRepeat"
+        assert problem["earlier"]["id"] == first.json()["id"]
+        assert 15 <= problem["earlier"]["distance_m"] <= 30
+        assert first.json()["reference"] in problem["detail"]
+        assert _count(api, manager) == 1, "a hint stores nothing"
+        # Confirmed, it is taken, under the same key.
+        confirmed = api.post(
+            "/v1/reports", json={**again, "repeat_confirmed": True}, headers={"Idempotency-Key": "again-1"}
+        )
+        assert confirmed.status_code == 201, confirmed.text
+        # Other reporters, other categories and farther places are not repeats.
+        assert api.post("/v1/reports", json={**_report(email="else@example.org"), "location": near}).status_code == 201
+        assert api.post("/v1/reports", json={**_report("dog_fouling", email="twice@example.org")}).status_code == 201
+        far = {"lat": WIGAN["lat"] + 0.002, "long": WIGAN["long"]}  # about 220 m
+        assert api.post("/v1/reports", json={**_report(email="twice@example.org"), "location": far}).status_code == 201
+        # Staff are recognised by who they are.
+        staff = {"Authorization": f"Bearer {token_for('staff', sub='officer.repeat')}"}
+        assert api.post("/v1/reports", json=_report(), headers=staff).status_code == 201
+        assert api.post("/v1/reports", json=_report(), headers=staff).json()["code"] == "PossibleRepeat"
+        # Without contact details there is nobody to recognise.
+        assert api.post("/v1/reports", json=_report()).status_code == 201
+        assert api.post("/v1/reports", json=_report()).status_code == 201
+        assert _count(api, manager) == 8

@@ -209,6 +209,10 @@ class ReportCreate(BaseModel):
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Answers to the category's questions")
     channel: Channel = Channel.app
     reporter: ReporterContact | None = None
+    repeat_confirmed: bool = Field(
+        default=False,
+        description="Send again with true after a 409 PossibleRepeat: this is a different problem from the earlier one",
+    )
 
     check_text = refuse_control_characters()
 

@@ -83,6 +83,12 @@ class Settings(ServiceSettings):
     contact_reports_per_day: int = Field(
         default=20, ge=0, description="Reports from one e-mail address or phone number in 24 hours (all categories)"
     )
+    repeat_hint_m: float = Field(
+        default=50.0, ge=0, description="A report this close to the same reporter's earlier one of its category..."
+    )
+    repeat_hint_minutes: float = Field(
+        default=60.0, ge=0, description="...made this recently is answered 409 PossibleRepeat first (0 is off)"
+    )
     contact_reports_per_day_by_category: dict[str, int] = Field(
         default_factory=dict,
         description='A lower limit for some categories, e.g. {"fly_tipping": 5} (JSON in the environment)',

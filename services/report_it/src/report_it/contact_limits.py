@@ -1,9 +1,14 @@
-"""How many reports one e-mail address or phone number may make in a day.
+"""How many reports one e-mail address or phone number may make in a day, and a hint before a repeat.
 
 A resident reports a handful of problems a week at most; a script with one address reports hundreds. Staff are not
 counted (they log what they see all day), nor a report without contact details (the per-address burst limit,
 deal_shared.web.rate_limit, bounds those). The limit is over all categories (`contact_reports_per_day`), and lower
 for some if configured (`contact_reports_per_day_by_category`), counted over the 24 hours before now.
+
+A repeat is a report of the same category, from the same reporter (contact details, or the member of staff),
+within `repeat_hint_m` of one they made in the last `repeat_hint_minutes`: most often the same problem sent twice
+(a double tap, a resend from another phone). It is answered 409 PossibleRepeat naming the earlier report, and
+taken when sent again with `repeat_confirmed` (two fly-tips on one street are two reports).
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
 from deal_shared.errors import TooManyRequests
+from deal_shared.geo import bounding_box, haversine_m
 from report_it.config import Settings
+from report_it.errors import PossibleRepeat
 from report_it.models import IdempotencyRecord, Report
 from report_it.reports import NewReport
 from report_it.visibility import Viewer
@@ -57,3 +64,50 @@ def check_contact_limit(
                 retry_after_s=wait,
                 limit=limit,
             )
+
+
+def check_repeat(session: Session, *, new: NewReport, viewer: Viewer, settings: Settings, key: str | None) -> None:
+    """Raise PossibleRepeat (409) if `new` looks like its reporter's report of a moment ago, unless confirmed."""
+    if new.data.repeat_confirmed or settings.repeat_hint_minutes <= 0 or settings.repeat_hint_m <= 0:
+        return
+    contact = new.data.reporter
+    if viewer.is_staff and viewer.principal is not None:
+        same_reporter = Report.staff_subject == viewer.principal.subject
+    elif contact is not None and (contact.email or contact.phone):
+        same_reporter = or_(
+            *([Report.reporter_email == contact.email] if contact.email else []),
+            *([Report.reporter_phone == contact.phone] if contact.phone else []),
+        )
+    else:
+        return  # nobody to recognise
+    lat, lon = new.data.location.lat, new.data.location.long
+    min_lat, min_lon, max_lat, max_lon = bounding_box(lat, lon, settings.repeat_hint_m)
+    recent = session.exec(
+        select(Report)
+        .where(
+            same_reporter,
+            Report.category_code == new.category.code,
+            col(Report.created_at) >= utcnow() - timedelta(minutes=settings.repeat_hint_minutes),
+            col(Report.lat).between(min_lat, max_lat),
+            col(Report.lon).between(min_lon, max_lon),
+        )
+        .order_by(col(Report.created_at).desc())
+        .limit(20)
+    ).all()
+    for earlier in recent:
+        distance = haversine_m(lat, lon, earlier.lat, earlier.lon)
+        if distance > settings.repeat_hint_m:
+            continue
+        if key and session.get(IdempotencyRecord, key) is not None:
+            return  # a retry of a report already taken: it gets its answer again
+        minutes = max(1, round((utcnow() - earlier.created_at).total_seconds() / 60))
+        raise PossibleRepeat(
+            f"You reported {new.category.name.lower()} {distance:.0f} m from here {minutes} min ago (our reference "
+            f"{earlier.reference}). If this is a different problem, send it again with repeat_confirmed set to true.",
+            earlier={
+                "id": str(earlier.id),
+                "reference": earlier.reference,
+                "created_at": earlier.created_at.isoformat(),
+                "distance_m": round(distance),
+            },
+        )

@@ -119,3 +119,7 @@ class RoutingRuleRestricted(Unprocessable):
 
 class InvalidOutcomeQuery(ValidationFailed):
     title = "Outcome query is not valid"
+
+
+class PossibleRepeat(Conflict):
+    title = "This looks like a report you have just made"

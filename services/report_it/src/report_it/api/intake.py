@@ -22,7 +22,7 @@ from report_it.api.deps import public_base_url
 from report_it.api.submission import Submission, read_submission
 from report_it.category_cache import CategoryCache
 from report_it.config import Settings
-from report_it.contact_limits import check_contact_limit
+from report_it.contact_limits import check_contact_limit, check_repeat
 from report_it.idempotency import Replay, check_key, request_fingerprint
 from report_it.models import Photo, Report
 from report_it.photos import clean_uploads
@@ -102,12 +102,14 @@ def _create(
         category=categories.get(submission.report.category),
     )
     check_contact_limit(session, new=new, viewer=viewer, settings=settings, key=key)
+    check_repeat(session, new=new, viewer=viewer, settings=settings, key=key)
     cleaned = clean_uploads(submission.photos, settings)
     keyed = None
     if key:
         fingerprint = request_fingerprint(
             {
-                "report": submission.report.model_dump(mode="json"),
+                # A resend confirming a repeat is the same request: the same key may carry it.
+                "report": submission.report.model_dump(mode="json", exclude={"repeat_confirmed"}),
                 "photos": [p.source_sha256 for p in cleaned],
                 "caller": viewer.principal.subject if viewer.principal else None,
             }
