@@ -3,7 +3,7 @@
 import { loadConfig, request } from "./api.js";
 import { all, MINE, put } from "./db.js";
 import { focusHeading, formatDate, h, mount } from "./dom.js";
-import { CONFLICT, discard, flush, NEEDS_SIGN_IN, pending, REJECTED, retry } from "./outbox.js";
+import { confirmRepeat, CONFLICT, discard, flush, NEEDS_SIGN_IN, pending, REJECTED, retry } from "./outbox.js";
 
 const STATUS_WORDS = {
   submitted: "Received",
@@ -30,15 +30,17 @@ function outboxCard(item) {
     [NEEDS_SIGN_IN]: "Needs you to sign in",
   };
   const held = item.state !== "waiting";
+  const repeat = held && item.problem && item.problem.code === "PossibleRepeat";
   return h(
     "li",
     { class: "card", "data-outbox": item.key },
     h("h3", {}, item.label || "Report"),
-    h("p", {}, h("span", { class: `status ${held ? "rejected" : "waiting"}` }, words[item.state] || "Waiting to send"), " ",
+    h("p", {}, h("span", { class: `status ${held ? "rejected" : "waiting"}` }, repeat ? "Looks like one you just sent" : words[item.state] || "Waiting to send"), " ",
       `saved ${formatDate(item.created_at)}${item.photos && item.photos.length ? `, ${item.photos.length} photo(s)` : ""}`),
     item.last_error ? h("p", { class: "hint" }, item.last_error) : null,
     h("div", { class: "actions" },
-      held ? h("button", { type: "button", class: "secondary", onclick: () => retry(item.key).then(() => flush()) }, "Try again") : null,
+      repeat ? h("button", { type: "button", onclick: () => confirmRepeat(item.key).then(() => flush()) }, "It's a different problem: send it") : null,
+      held && !repeat ? h("button", { type: "button", class: "secondary", onclick: () => retry(item.key).then(() => flush()) }, "Try again") : null,
       held ? h("button", { type: "button", class: "danger", onclick: () => confirm("Discard this for good?") && discard(item.key) }, "Discard") : null),
   );
 }

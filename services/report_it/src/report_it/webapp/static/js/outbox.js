@@ -63,6 +63,15 @@ export async function discard(key) {
   notify();
 }
 
+// The server took this for a repeat of a report just sent (409 PossibleRepeat); the person says it is another
+// problem: send it again, saying so.
+export async function confirmRepeat(key) {
+  const item = await get(OUTBOX, key);
+  if (!item) return;
+  await put(OUTBOX, { ...item, json: { ...item.json, repeat_confirmed: true }, state: WAITING, last_error: null, problem: null });
+  notify();
+}
+
 export async function retry(key) {
   const item = await get(OUTBOX, key);
   if (!item) return;
