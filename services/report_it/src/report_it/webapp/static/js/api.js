@@ -95,7 +95,8 @@ export async function loadCategories(token) {
   const key = token ? "categories:staff" : "categories:public";
   try {
     const { data } = await request("/v1/categories", { token, timeoutMs: 8000 });
-    await put(SETTINGS, data, key);
+    // The staff list (with staff-only categories) is kept only while signed in; signing out drops it.
+    if (!token || (await staffSession())) await put(SETTINGS, data, key);
     return data;
   } catch (error) {
     const kept = await get(SETTINGS, key);

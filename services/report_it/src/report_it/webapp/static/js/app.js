@@ -1,13 +1,19 @@
 // The app's entry: registers the service worker, routes between screens, keeps the network banner and
-// the outbox moving (Background Sync where the browser has it, retries on the page otherwise).
+// the outbox moving (Background Sync where the browser has it, retries on the page otherwise), and keeps
+// My reports in step with the server while it is on screen.
 
 import { focusHeading, h, mount } from "./dom.js";
 import { loadCategories, loadConfig, staffSession } from "./api.js";
-import { flush, onOutboxChange, pending } from "./outbox.js";
+import { flush, onOutboxChange, pending, WAITING } from "./outbox.js";
 
 const main = document.getElementById("main");
 const banner = document.getElementById("net");
-const RETRY_MS = 20000;
+// A connection that has just come back often fails the first try: retry soon, then back off, but never wait long,
+// so a change made offline reaches the server within seconds of the signal returning.
+const RETRY_FIRST_MS = 1000;
+const RETRY_CAP_MS = 10000;
+// How often My reports asks the server for news while it is on screen (one request or two per report).
+const MINE_REFRESH_MS = 15000;
 
 export function navigate(hash) {
   if (location.hash === hash) route();
@@ -74,13 +80,67 @@ async function showNetwork() {
   if (currentScreen() === "#/staff/volunteering") (await import("./volunteering.js")).refreshVolunteering(main);
 }
 
+let sending = false;
+let sendAgain = false;
+let retryTimer = null;
+let retryMs = RETRY_FIRST_MS;
+
+const hasWaiting = async () => (await pending()).some((item) => item.state === WAITING);
+
+// One round of sending at a time; a call during a round asks for one more round once it ends.
 async function send() {
-  if (!navigator.onLine) return;
-  try {
-    await flush();
-  } finally {
-    showNetwork();
+  if (sending) {
+    sendAgain = true;
+    return;
   }
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  if (!navigator.onLine) return; // the "online" event starts the next round
+  sending = true;
+  let sent = 0;
+  try {
+    do {
+      sendAgain = false;
+      sent += (await flush()).sent;
+    } while (sendAgain);
+  } catch {
+    // the phone's store failed this time: the retry below tries again
+  } finally {
+    sending = false;
+  }
+  if (sent) retryMs = RETRY_FIRST_MS; // progress: the connection works, so the next wait starts short again
+  await showNetwork();
+  if (sent) refreshMine();
+  scheduleRetry();
+}
+
+// Something still waits (no connection after all, or the server asked to come back later): try again shortly.
+async function scheduleRetry() {
+  if (sending || retryTimer || !navigator.onLine || !(await hasWaiting())) return;
+  if (sending || retryTimer) return; // another call got there while the outbox was read
+  retryTimer = setTimeout(() => {
+    retryTimer = null;
+    retryMs = Math.min(retryMs * 2, RETRY_CAP_MS);
+    send();
+  }, retryMs);
+}
+
+// The connection is back or the person is back in the app: send at once, with the waits short again.
+function sendNow() {
+  retryMs = RETRY_FIRST_MS;
+  send();
+}
+
+// My reports asks the server again, in place, while it is on screen and the app is in front.
+async function refreshMine() {
+  if (currentScreen() !== "#/mine" || document.visibilityState !== "visible") return;
+  (await import("./mine.js")).refreshMine(main);
+}
+
+function backInTheApp() {
+  if (document.visibilityState !== "visible") return;
+  sendNow();
+  refreshMine();
 }
 
 async function registerWorker() {
@@ -105,16 +165,18 @@ export async function requestBackgroundSync() {
 window.addEventListener("hashchange", route);
 window.addEventListener("online", () => {
   showNetwork();
-  send();
+  sendNow();
 });
 window.addEventListener("offline", showNetwork);
+window.addEventListener("focus", backInTheApp);
+document.addEventListener("visibilitychange", backInTheApp);
 onOutboxChange(() => {
   showNetwork();
   requestBackgroundSync();
+  // A screen's own send may have failed: make sure a retry is due (a no-op while one is already set).
+  scheduleRetry();
 });
-setInterval(async () => {
-  if ((await pending()).some((item) => item.state === "waiting")) send();
-}, RETRY_MS);
+setInterval(refreshMine, MINE_REFRESH_MS);
 
 // Keep what the report screen needs on the phone, so the first report can be made with no signal.
 async function warmUp() {
@@ -133,4 +195,4 @@ async function warmUp() {
 registerWorker();
 route();
 showNetwork();
-warmUp().then(send);
+warmUp().then(sendNow);

@@ -54,6 +54,11 @@ export async function all(store) {
   return result(db.transaction(store).objectStore(store).getAll());
 }
 
+export async function keys(store) {
+  const db = await openDb();
+  return result(db.transaction(store).objectStore(store).getAllKeys());
+}
+
 export async function put(store, value, key) {
   const db = await openDb();
   const tx = db.transaction(store, "readwrite");

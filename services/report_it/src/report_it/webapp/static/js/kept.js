@@ -8,7 +8,8 @@ import { get, put, SETTINGS } from "./db.js";
 export async function fetchKept(key, load, token) {
   try {
     const data = typeof load === "function" ? await load() : (await request(load, { token, timeoutMs: 10000 })).data;
-    await put(SETTINGS, { data, at: new Date().toISOString() }, key);
+    // An answer that arrives after signing out is shown no more and must not be kept for the next person.
+    if (await staffSession()) await put(SETTINGS, { data, at: new Date().toISOString() }, key);
     return { data, at: null };
   } catch (error) {
     // A refusal (not found, not allowed) is an answer, not a reason to show stale data.

@@ -100,6 +100,14 @@ export async function renderMine(main, { fresh = true } = {}) {
   }
 }
 
+// Asked again while on screen (an interval, coming back to the app, the outbox sending): one refresh at a time.
+let refreshing = null;
+
+export function refreshMine(main) {
+  if (!refreshing) refreshing = renderMine(main).finally(() => (refreshing = null));
+  return refreshing;
+}
+
 function paint(main, waiting, reports) {
   let body = main.querySelector("#mine-body");
   const first = !body;
@@ -107,8 +115,9 @@ function paint(main, waiting, reports) {
     body = h("div", { id: "mine-body" });
     mount(main, h("h1", {}, "My reports"), body);
   }
-  mount(
-    body,
+  const next = h(
+    "div",
+    {},
     h("section", { "aria-labelledby": "outbox-h" },
       h("h2", { id: "outbox-h" }, `Waiting to send (${waiting.length})`),
       waiting.length
@@ -121,5 +130,8 @@ function paint(main, waiting, reports) {
         ? h("ul", { class: "cards", id: "sent-list" }, reports.map(reportCard))
         : h("p", {}, "Reports you make on this phone appear here, with their progress.")),
   );
+  // Redrawn often (every refresh, every outbox change): only when something shows differently, so focus stays on
+  // the button it was on and screen readers are not read the same list again.
+  if (first || next.innerHTML !== body.innerHTML) mount(body, ...next.childNodes);
   if (first) focusHeading(main);
 }

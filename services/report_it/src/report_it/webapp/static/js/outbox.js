@@ -16,7 +16,8 @@ export const REJECTED = "rejected"; // the server refused it: shown with the rea
 export const CONFLICT = "conflict"; // someone else changed the same thing meanwhile
 export const NEEDS_SIGN_IN = "needs_sign_in";
 
-function notify() {
+// Also said when what My reports shows changes without the outbox moving (signing out clears it).
+export function notify() {
   if (sender) sender.postMessage({ type: "outbox-changed" });
 }
 
@@ -150,7 +151,8 @@ async function sendOne(item) {
   }
 }
 
-async function withLock(work) {
+// Runs `work` while no flush runs, here or in the service worker (signing out must not race a send).
+export async function withLock(work) {
   const locks = globalThis.navigator && globalThis.navigator.locks;
   if (locks && typeof locks.request === "function") return locks.request(LOCK, work);
   return work();

@@ -1,8 +1,9 @@
 // Staff: sign in (the council's identity provider in production; a pasted development token in the embedded
 // default), then log street issues, work the caseload (from Footprints where configured) and book volunteering days.
 
-import { describeToken, loadConfig, request, saveStaffSession, signOut, staffSession } from "./api.js";
+import { describeToken, loadConfig, request, saveStaffSession, staffSession } from "./api.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
+import { signOutAndForget, unsentStaffItems } from "./sign-out.js";
 
 function signInForm(main, navigate, message) {
   const id = uid("token");
@@ -59,6 +60,23 @@ function signInForm(main, navigate, message) {
   focusHeading(main);
 }
 
+// Staff items not sent yet cannot be sent once signed out, and are not left behind: say so before dropping them.
+function unsentWarning(items) {
+  const one = items.length === 1;
+  const labels = items.map((item) => item.label || "Report").join("; ");
+  return `${items.length} staff item${one ? " has" : "s have"} not been sent: ${labels}. `
+    + `Signing out deletes ${one ? "it" : "them"} from this phone and ${one ? "it" : "they"} will not be sent. Sign out anyway?`;
+}
+
+async function signOutHere(navigate) {
+  const unsent = await unsentStaffItems();
+  if (unsent.length && !confirm(unsentWarning(unsent))) return;
+  toast("Signing out…");
+  await signOutAndForget();
+  toast("Signed out. Your staff work has been removed from this phone.");
+  navigate("#/staff");
+}
+
 export async function renderStaff(main, { navigate }) {
   const session = await staffSession();
   if (!session) return signInForm(main, navigate);
@@ -78,7 +96,7 @@ export async function renderStaff(main, { navigate }) {
       ? h("a", { class: "btn big secondary", href: "#/staff/volunteering" }, "My volunteering")
       : null,
     h("div", { class: "actions" },
-      h("button", { type: "button", class: "secondary", onclick: async () => { await signOut(); toast("Signed out."); navigate("#/staff"); } }, "Sign out")),
+      h("button", { type: "button", class: "secondary", onclick: () => signOutHere(navigate) }, "Sign out")),
   );
   focusHeading(main);
 }
