@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.e2e.conftest import WIGAN, FieldApp, wait_for_worker
-from tests.e2e.test_staff import sign_in
+from tests.e2e.test_staff import sign_in, update_case_offline
 
 pytestmark = pytest.mark.browser
 
@@ -123,13 +123,7 @@ def test_a_case_update_made_offline_is_sent_as_soon_as_the_connection_is_back(
 ) -> None:
     created = litter_report(field_app, f"Cans by the canal {uuid.uuid4().hex[:8]}")
     sign_in(page, token_for("staff", sub="e2e.prompt", name="Prompt Officer", department="street_cleansing"))
-    page.goto(f"/app/#/staff/case?id={created['id']}")
-    expect(page.get_by_role("heading", name=created["reference"], level=1)).to_be_visible()
-
-    page.context.set_offline(True)
-    page.get_by_label("New status").select_option("in_progress")
-    page.get_by_role("button", name="Save update").click()
-    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    update_case_offline(page, created, "in_progress")
     expect(page.locator("#net")).to_contain_text("1 waiting to send")
 
     # The signal comes back patchy: the first try after it returns still fails, as on a real phone.

@@ -21,6 +21,16 @@ def sign_in(page: Page, token: str) -> None:
     expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
 
 
+def update_case_offline(page: Page, report: dict, status: str) -> None:
+    """Open the report's case, go offline and save a move to `status`: it waits in the outbox."""
+    page.goto(f"/app/#/staff/case?id={report['id']}")
+    expect(page.get_by_role("heading", name=report["reference"], level=1)).to_be_visible()
+    page.context.set_offline(True)
+    page.get_by_label("New status").select_option(status)
+    page.get_by_role("button", name="Save update").click()
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+
+
 def test_staff_sign_in_refuses_a_token_the_server_does_not_accept(page: Page) -> None:
     page.goto("/app/#/staff")
     page.get_by_label("Sign-in token").fill("not-a-token")
@@ -131,12 +141,7 @@ def test_a_change_that_conflicts_with_one_made_meanwhile_is_shown_and_kept(
         .json()
     )
     sign_in(page, token_for("staff", sub="e2e.second", name="Second Officer", department="street_cleansing"))
-    page.goto(f"/app/#/staff/case?id={created['id']}")
-    expect(page.get_by_role("heading", name=created["reference"], level=1)).to_be_visible()
-    page.context.set_offline(True)
-    page.get_by_label("New status").select_option("fixed")
-    page.get_by_role("button", name="Save update").click()
-    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    update_case_offline(page, created, "fixed")
 
     # Meanwhile a colleague closes the report.
     field_app.api.post(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, func, or_
 from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
 from deal_shared.errors import TooManyRequests
 from deal_shared.geo import bounding_box, haversine_m
+from deal_shared.report_it import ReporterContact
 from report_it.config import Settings
 from report_it.errors import PossibleRepeat
 from report_it.models import IdempotencyRecord, Report
@@ -28,6 +29,19 @@ from report_it.reports import NewReport
 from report_it.visibility import Viewer
 
 WINDOW = timedelta(hours=24)
+
+
+def _same_contact(contact: ReporterContact) -> ColumnElement[bool]:
+    """Reports with the same e-mail address or the same phone number (either is the same person)."""
+    return or_(
+        *([Report.reporter_email == contact.email] if contact.email else []),
+        *([Report.reporter_phone == contact.phone] if contact.phone else []),
+    )
+
+
+def _already_taken(session: Session, key: str | None) -> bool:
+    """Whether `key` already answered a report: its retry is replayed, never refused."""
+    return bool(key) and session.get(IdempotencyRecord, key) is not None
 
 
 def check_contact_limit(
@@ -45,17 +59,15 @@ def check_contact_limit(
     if overall <= 0 and in_category <= 0:
         return
     since = utcnow() - WINDOW
-    same_contact = or_(
-        *([Report.reporter_email == contact.email] if contact.email else []),
-        *([Report.reporter_phone == contact.phone] if contact.phone else []),
+    base = select(func.count(), func.min(Report.created_at)).where(
+        _same_contact(contact), col(Report.created_at) >= since
     )
-    base = select(func.count(), func.min(Report.created_at)).where(same_contact, col(Report.created_at) >= since)
     limits = [(overall, base, "")] if overall > 0 else []
     if in_category > 0:
         limits.append((in_category, base.where(Report.category_code == new.category.code), f" of {new.category.name}"))
     for limit, query, what in limits:
         count, oldest = session.exec(query).one()
-        if count >= limit and not (key and session.get(IdempotencyRecord, key) is not None):
+        if count >= limit and not _already_taken(session, key):
             free_at = oldest + WINDOW if oldest is not None else utcnow() + WINDOW
             wait = max(1, int((free_at - utcnow()).total_seconds()) + 1)
             raise TooManyRequests(
@@ -74,10 +86,7 @@ def check_repeat(session: Session, *, new: NewReport, viewer: Viewer, settings: 
     if viewer.is_staff and viewer.principal is not None:
         same_reporter = Report.staff_subject == viewer.principal.subject
     elif contact is not None and (contact.email or contact.phone):
-        same_reporter = or_(
-            *([Report.reporter_email == contact.email] if contact.email else []),
-            *([Report.reporter_phone == contact.phone] if contact.phone else []),
-        )
+        same_reporter = _same_contact(contact)
     else:
         return  # nobody to recognise
     lat, lon = new.data.location.lat, new.data.location.long
@@ -98,7 +107,7 @@ def check_repeat(session: Session, *, new: NewReport, viewer: Viewer, settings: 
         distance = haversine_m(lat, lon, earlier.lat, earlier.lon)
         if distance > settings.repeat_hint_m:
             continue
-        if key and session.get(IdempotencyRecord, key) is not None:
+        if _already_taken(session, key):
             return  # a retry of a report already taken: it gets its answer again
         minutes = max(1, round((utcnow() - earlier.created_at).total_seconds() / 60))
         raise PossibleRepeat(

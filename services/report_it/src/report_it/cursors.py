@@ -28,8 +28,9 @@ def decode_cursor(cursor: str, *, where: str = "this API") -> tuple[datetime, UU
     try:
         at, item_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         moment = datetime.fromisoformat(at)
-        if out_of_range_reason(moment) is not None:
-            raise ValueError(out_of_range_reason(moment))
+        reason = out_of_range_reason(moment)
+        if reason is not None:
+            raise ValueError(reason)
         return as_utc(moment), UUID(item_id)
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor(
