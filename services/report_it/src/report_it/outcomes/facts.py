@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from deal_shared.moments import as_utc
 from deal_shared.report_it import ReportStatus, StatusGroup, status_group
 from deal_shared.working_time import WorkingCalendar
 
@@ -56,13 +57,9 @@ class Contribution:
         return {"m": {k: v for k, v in months.items() if v}, "f": {k: n for k, n in self.fix_times.items() if n}}
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def month_of(moment: datetime, calendar: WorkingCalendar) -> str:
     """The council's month (local time, so a report at 00:30 BST on 1 June is June's)."""
-    return _utc(moment).astimezone(calendar.zone).strftime("%Y-%m")
+    return as_utc(moment).astimezone(calendar.zone).strftime("%Y-%m")
 
 
 def _group(status: str) -> StatusGroup:
@@ -73,20 +70,20 @@ def spells(report: ReportFacts, moves: list[Move]) -> tuple[list[tuple[datetime,
     """The report's open spells (start, end or None while open) and the moments it was reopened."""
     opened: list[tuple[datetime, datetime | None]] = []
     reopens: list[datetime] = []
-    start: datetime | None = _utc(report.created_at)
+    start: datetime | None = as_utc(report.created_at)
     for move in sorted(moves, key=lambda m: m.at):
         was_open = _group(move.status_from) is StatusGroup.open
         now_open = _group(move.status_to) is StatusGroup.open
         if was_open and not now_open and start is not None:
-            opened.append((start, _utc(move.at)))
+            opened.append((start, as_utc(move.at)))
             start = None
         elif not was_open and now_open and start is None:
-            start = _utc(move.at)
+            start = as_utc(move.at)
             reopens.append(start)
     if start is not None and _group(report.status) is not StatusGroup.open:
         # Resolved without a recorded move (imported, or made already closed): resolved when its row says.
         end = report.fixed_at or report.closed_at or report.updated_at
-        opened.append((start, max(start, _utc(end))))
+        opened.append((start, max(start, as_utc(end))))
         start = None
     if start is not None:
         opened.append((start, None))
@@ -107,7 +104,7 @@ def contribution(
 
     out.add(month(report.created_at), cell, "reported")
     open_spells, reopens = spells(report, moves)
-    expected = _utc(report.expected_at) if report.expected_at else None
+    expected = as_utc(report.expected_at) if report.expected_at else None
     for start, end in open_spells:
         out.add(month(start), cell, "backlog_delta", 1)
         if end is not None:
@@ -122,7 +119,7 @@ def contribution(
         out.add(month(moment), cell, "reopens")
     group = _group(report.status)
     if group is StatusGroup.fixed and report.fixed_at is not None:
-        fixed_at = _utc(report.fixed_at)
+        fixed_at = as_utc(report.fixed_at)
         fixed_month = month(fixed_at)
         out.add(fixed_month, cell, "fixed")
         if not reopens:
