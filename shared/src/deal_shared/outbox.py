@@ -1,30 +1,69 @@
-"""What every service's outbox delivery shares: claiming the due rows, and the backoff and last attempt of a failed
-one. Each service keeps its own outbox table and decides what sending a row means and when a failure is final."""
+"""What every service's outbox shares: the row's columns and states, leasing the due rows, the backoff and last
+attempt of a failed one, and noticing a peer's return. Each service keeps its own outbox table (`OutboxRowBase` on
+its own registry, with the columns its messages need) and decides what sending a row means and when a failure is
+final."""
 
 from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, update
-from sqlmodel import Session, col, select
+from sqlalchemy import ColumnElement, Engine, Text, update
+from sqlmodel import Field, Session, SQLModel, col, select
 
-from deal_shared.db import utcnow
+from deal_shared.db import UTCDateTime, utcnow
+
+
+class OutboxState(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"  # given up after the last attempt; kept for an operator to see (and to send again)
+
+
+class OutboxRowBase(SQLModel):
+    """The columns every outbox row has, whichever service keeps it. A service's table adds what its messages
+    carry, and an index on (state, next_attempt_at), which is how due rows are found."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    state: str = Field(default=OutboxState.pending.value, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class OutboxRow(Protocol):
     id: Any
+    state: str
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
 
 
 Row = TypeVar("Row", bound=OutboxRow)
+
+
+def unsent(table: type[OutboxRow]) -> tuple[ColumnElement[bool], ...]:
+    """The rows of `table` still to deliver.
+
+    The state says it; the timestamps are asked too because, during a roll-out, the release before may still be
+    running beside this one, and it marked a row done in only one of the two (Footprints' release before kept no
+    state, Report IT's no `failed_at`): a row it finished must not be sent again."""
+    return (
+        col(table.state) == OutboxState.pending.value,
+        col(table.delivered_at).is_(None),
+        col(table.failed_at).is_(None),
+    )
 
 
 def claim_due(
@@ -154,7 +193,8 @@ def record_attempt(
     max_attempts: int,
 ) -> Attempt:
     """Record on `current` (the row as the database has it now, locked) the outcome of sending it under `lease`:
-    `error` None for success. The caller marks a delivered or given-up row in its own columns and commits."""
+    `error` None for success. A delivered row and a given-up one leave the pending state here; the caller writes
+    whatever else the outcome means to it and commits."""
     if current is None or not lease.holds(current):
         return Attempt.taken_over
     if probing and error is not None and retryable:
@@ -162,10 +202,23 @@ def record_attempt(
         return Attempt.probe_failed
     current.attempts += 1
     if error is None:
+        current.state = OutboxState.delivered.value
+        current.delivered_at = utcnow()
+        current.last_error = None
         return Attempt.delivered
     if failed_for_good(current, error, backoff=backoff, max_attempts=max_attempts, final=not retryable):
+        current.state = OutboxState.failed.value
+        current.failed_at = utcnow()
         return Attempt.given_up
     return Attempt.retrying
+
+
+def send_again(row: OutboxRow) -> None:
+    """An operator's retry of a row given up: pending again, due now, with a fresh count of attempts."""
+    row.state = OutboxState.pending.value
+    row.failed_at = None
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
 
 
 class PeerWatch:

@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
 from deal_shared.idempotency import IdempotencyRecordBase
+from deal_shared.outbox import OutboxRowBase
 from footprints.db import Table
 
 
@@ -167,23 +168,16 @@ class RebalanceRun(Table, table=True):
     started_at: datetime = _when(index=True)
 
 
-class OutboxEvent(Table, table=True):
+class OutboxEvent(OutboxRowBase, Table, table=True):
     """A case event for a source system, written with the change and delivered with retries."""
 
     __tablename__ = "outbox_event"
-    __table_args__ = (Index("ix_outbox_event_pending", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_event_due", "state", "next_attempt_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     event_id: str = Field(max_length=64, unique=True)
     destination: str = Field(max_length=64)
     source_id: str = Field(max_length=200, index=True)
     payload: dict[str, Any] = Field(sa_type=JSONType)
-    attempts: int = 0
-    next_attempt_at: datetime = _when()
-    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    last_error: str | None = Field(default=None, max_length=1000)
-    created_at: datetime = _when()
 
 
 class IdempotencyRecord(IdempotencyRecordBase, Table, table=True):

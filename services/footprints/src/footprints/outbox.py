@@ -20,14 +20,14 @@ from sqlmodel import Session, col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
-from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt
+from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
 from deal_shared.report_it import CaseEvent, ReportItClient
 from deal_shared.versions import Outcome
 from footprints.models import Case, OutboxEvent
 
 REPORT_IT = "report_it"
 # The events still to deliver: every one goes to Report IT.
-UNSENT = (col(OutboxEvent.delivered_at).is_(None), col(OutboxEvent.failed_at).is_(None))
+UNSENT = unsent(OutboxEvent)
 log = logging.getLogger(__name__)
 
 
@@ -161,10 +161,7 @@ def _record(
         if attempt is Attempt.taken_over or current is None:
             log.warning("case event %s taken over after its lease ran out", event.event_id)
             return 0
-        if attempt is Attempt.delivered:
-            current.delivered_at = utcnow()
-        elif attempt is Attempt.given_up:
-            current.failed_at = utcnow()
+        if attempt is Attempt.given_up:
             log.error("case event %s given up: %s", current.event_id, failure)
         attempts = 0 if attempt is Attempt.probe_failed else current.attempts
         session.add(current)

@@ -21,13 +21,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col
 
 from deal_shared.background import DaemonLoop, repeat_until_stopped
-from deal_shared.db import utcnow
-from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt
+from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
 from report_it.footprints_link import footprints_client
 from report_it.models import Category, OutboxMessage, Report, Webhook
-from report_it.outbox import OutboxKind, OutboxState
+from report_it.outbox import OutboxKind
 
 log = logging.getLogger("report_it.delivery")
 
@@ -62,7 +61,7 @@ class Deliverer:
         self.peers = {
             kind: PeerWatch(
                 OutboxMessage,
-                col(OutboxMessage.state) == OutboxState.pending.value,
+                *unsent(OutboxMessage),
                 col(OutboxMessage.kind) == kind,
                 probe_every_s=settings.delivery_probe_seconds,
             )
@@ -124,7 +123,7 @@ class Deliverer:
         return lease_due(
             self.engine,
             OutboxMessage,
-            col(OutboxMessage.state) == OutboxState.pending.value,
+            *unsent(OutboxMessage),
             order_by=[col(OutboxMessage.next_attempt_at)],
             limit=self.settings.delivery_batch_size,
             lease_s=self.lease_s,
@@ -178,14 +177,9 @@ class Deliverer:
             if attempt is Attempt.taken_over or current is None:
                 log.warning("outbox message taken over after its lease ran out", extra={"id": str(message.id)})
                 return
-            if attempt is Attempt.delivered:
-                current.state = OutboxState.delivered.value
-                current.delivered_at = utcnow()
-                current.last_error = None
-                if finish is not None:
-                    finish(session)
+            if attempt is Attempt.delivered and finish is not None:
+                finish(session)
             elif attempt is Attempt.given_up:
-                current.state = OutboxState.failed.value
                 log.error("outbox message given up", extra={"id": str(message.id), "kind": current.kind})
             retried_through = attempt is Attempt.delivered and current.attempts > 1
             session.add(current)

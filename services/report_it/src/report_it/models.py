@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from deal_shared.db import JSONType, UTCDateTime, utcnow
 from deal_shared.idempotency import IdempotencyRecordBase
+from deal_shared.outbox import OutboxRowBase
 from report_it.db import Table
 
 
@@ -211,22 +212,15 @@ class Webhook(Table, table=True):
     created_at: datetime = _when()
 
 
-class OutboxMessage(Table, table=True):
+class OutboxMessage(OutboxRowBase, Table, table=True):
     """Something to deliver after the transaction that caused it commits: an e-mail, a webhook, a case sync."""
 
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "state", "next_attempt_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     kind: str = Field(max_length=16)
     report_id: uuid.UUID | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
-    state: str = Field(default="pending", max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime = _when()
-    last_error: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = _when()
-    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RoutingRule(Table, table=True):

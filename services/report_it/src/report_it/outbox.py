@@ -26,12 +26,6 @@ class OutboxKind(StrEnum):
     case = "case"
 
 
-class OutboxState(StrEnum):
-    pending = "pending"
-    delivered = "delivered"
-    failed = "failed"  # gave up after the last attempt; kept for an operator to see
-
-
 def enqueue(session: Session, *, kind: OutboxKind, payload: dict[str, Any], report_id: UUID | None) -> OutboxMessage:
     message = OutboxMessage(kind=kind.value, payload=payload, report_id=report_id)
     session.add(message)

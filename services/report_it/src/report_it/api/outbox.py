@@ -9,13 +9,12 @@ from fastapi import APIRouter
 from sqlmodel import col, func, select
 
 from deal_shared.auth import AdminPrincipal
-from deal_shared.db import utcnow
 from deal_shared.errors import NotFound
+from deal_shared.outbox import OutboxState, send_again
 from deal_shared.report_it import OutboxFailure, OutboxSummary
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.db import SessionDep
 from report_it.models import OutboxMessage
-from report_it.outbox import OutboxState
 
 router = APIRouter(prefix="/v1/outbox", tags=["operations"], route_class=TokenFirstRoute)
 
@@ -60,9 +59,7 @@ def retry(message_id: UUID, _admin: AdminPrincipal, session: SessionDep) -> Outb
     message = session.get(OutboxMessage, message_id)
     if message is None or message.state != OutboxState.failed.value:
         raise OutboxMessageNotFound(f"There is no given-up outbox message {message_id}.", message_id=str(message_id))
-    message.state = OutboxState.pending.value
-    message.attempts = 0
-    message.next_attempt_at = utcnow()
+    send_again(message)
     session.add(message)
     session.flush()
     return _failure(message)
