@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from deal_shared.errors import NotFound
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.webapp.settings import WebAppSettings
+from report_it.webapp.sign_in import ProviderDirectory, sign_in_config, token_urls
 
 STATIC = Path(__file__).parent / "static"
 SERVICE_WORKER = "sw.js"
@@ -93,6 +94,13 @@ def webapp_settings(request: Request) -> WebAppSettings:
     return state.webapp_settings
 
 
+def provider_directory(request: Request) -> ProviderDirectory:
+    state = request.app.state
+    if getattr(state, "webapp_providers", None) is None:
+        state.webapp_providers = ProviderDirectory()
+    return state.webapp_providers
+
+
 def _route_path(request: Request, method: str, *candidates: str) -> str | None:
     """The first of `candidates` this running app serves: the app offers what the API has, nothing more."""
     # The OpenAPI document (built once, then cached by FastAPI) lists every route of every included router.
@@ -113,12 +121,14 @@ def _peer_services(settings: WebAppSettings) -> dict[str, str | None]:
     }
 
 
-def _security_headers(settings: WebAppSettings) -> dict[str, str]:
+def _security_headers(settings: WebAppSettings, directory: ProviderDirectory) -> dict[str, str]:
     tile_origin = _origin(settings.tile_url.replace("{s}", "a")).replace("://a.", "://*.")
-    peers = " ".join(sorted({_origin(url) for url in _peer_services(settings).values() if url} - {""}))
+    # The app calls the other services and, to exchange a sign-in for tokens, the identity provider's token endpoint.
+    called = [url for url in _peer_services(settings).values() if url] + token_urls(settings, directory)
+    origins = " ".join(sorted({_origin(url) for url in called} - {""}))
     policy = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self' {peers}; "
+        f"img-src 'self' data: blob: {tile_origin}; connect-src 'self' {origins}; "
         "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
     )
     return {"Content-Security-Policy": " ".join(policy.split()), "X-Content-Type-Options": "nosniff"}
@@ -150,6 +160,9 @@ def app_config(request: Request) -> Response:
         },
         "services": _peer_services(settings),
     }
+    sign_in = sign_in_config(settings, provider_directory(request))
+    if sign_in is not None:
+        config["sign_in"] = sign_in
     return Response(json.dumps(config), media_type="application/json", headers={"Cache-Control": "no-cache"})
 
 
@@ -159,7 +172,7 @@ def app_file(relative: str, request: Request) -> Response:
     asset = _load(relative)
     extra: dict[str, str] = {}
     if relative == "index.html":
-        extra = _security_headers(webapp_settings(request))
+        extra = _security_headers(webapp_settings(request), provider_directory(request))
     if relative == SERVICE_WORKER:
         extra = {"Service-Worker-Allowed": "/app/"}
     cache_control = "public, max-age=31536000, immutable" if relative.startswith(IMMUTABLE_PREFIXES) else "no-cache"

@@ -29,3 +29,14 @@ class WebAppSettings(BaseSettings):
         default="http://127.0.0.1:8003",
         description="Volunteering as phones reach it, for staff volunteering days; empty: not offered",
     )
+    # Staff sign in with the council's identity provider (OAuth 2.0 authorization code with PKCE; the app is a
+    # public client, so there is no secret to keep). Without an issuer, staff paste a token as before.
+    sign_in_issuer: str = Field(
+        default="",
+        description="The identity provider's issuer (Entra ID: https://login.microsoftonline.com/<tenant>/v2.0)",
+    )
+    sign_in_client_id: str = Field(default="", description="The field app's client (application) id at the provider")
+    sign_in_scopes: str = Field(
+        default="openid profile offline_access",
+        description="Space-separated scopes to ask for: add the API's own (Entra ID: api://deal-digital/<scope>)",
+    )

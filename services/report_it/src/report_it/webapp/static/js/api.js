@@ -1,7 +1,11 @@
 // Talking to Report IT: JSON requests with timeouts (one bar of signal), problem details, the staff token.
 // Worker-safe: no DOM here, the service worker imports it too.
 
-import { get, put, remove, SETTINGS } from "./db.js";
+import { describeToken } from "./claims.js";
+import { get, put, SETTINGS } from "./db.js";
+import { forgetTokens, refreshIfDue } from "./provider-tokens.js";
+
+export { describeToken };
 
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -42,28 +46,9 @@ export async function request(path, { method = "GET", body, headers = {}, token,
   }
 }
 
-function decodeClaims(token) {
-  const part = token.split(".")[1];
-  if (!part) throw new Error("That is not a sign-in token: it should have three parts separated by dots.");
-  const json = atob(part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "="));
-  return JSON.parse(decodeURIComponent(escape(json)));
-}
-
-export function describeToken(token) {
-  const claims = decodeClaims(token.trim());
-  const roles = Array.isArray(claims.roles) ? claims.roles : String(claims.roles || "").split(" ").filter(Boolean);
-  return {
-    token: token.trim(),
-    subject: claims.sub,
-    name: claims.name || claims.sub,
-    roles,
-    department: claims.department || null,
-    exp: claims.exp || null,
-  };
-}
-
 export async function staffSession() {
-  const session = await get(SETTINGS, "staff");
+  // A sign-in through the council's provider is renewed shortly before it runs out, by whoever asks first.
+  const session = await refreshIfDue(await get(SETTINGS, "staff"));
   if (!session) return null;
   const expired = session.exp && session.exp * 1000 < Date.now();
   return { ...session, expired: Boolean(expired) };
@@ -74,7 +59,7 @@ export async function saveStaffSession(session) {
 }
 
 export async function signOut() {
-  await remove(SETTINGS, "staff");
+  await forgetTokens();
 }
 
 let configPromise;

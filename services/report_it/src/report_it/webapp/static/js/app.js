@@ -1,8 +1,9 @@
-// The app's entry: registers the service worker, routes between screens, keeps the network banner and
-// the outbox moving (Background Sync where the browser has it, retries on the page otherwise), and keeps
-// My reports in step with the server while it is on screen.
+// The app's entry: registers the service worker, finishes a sign-in on the way back from the council's identity
+// provider, routes between screens, keeps the network banner and the outbox moving (Background Sync where the
+// browser has it, retries on the page otherwise), keeps My reports in step with the server while it is on
+// screen, and keeps a staff sign-in renewed while the app is open.
 
-import { focusHeading, h, mount } from "./dom.js";
+import { focusHeading, h, mount, toast } from "./dom.js";
 import { loadCategories, loadConfig, staffSession } from "./api.js";
 import { flush, onOutboxChange, pending, WAITING } from "./outbox.js";
 
@@ -14,6 +15,8 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_CAP_MS = 10000;
 // How often My reports asks the server for news while it is on screen (one request or two per report).
 const MINE_REFRESH_MS = 15000;
+// How often to see whether the staff sign-in is due for renewal (it is renewed two minutes before it ends).
+const SIGN_IN_CHECK_MS = 30000;
 
 export function navigate(hash) {
   if (location.hash === hash) route();
@@ -177,6 +180,7 @@ onOutboxChange(() => {
   scheduleRetry();
 });
 setInterval(refreshMine, MINE_REFRESH_MS);
+setInterval(() => staffSession().catch(() => null), SIGN_IN_CHECK_MS);
 
 // Keep what the report screen needs on the phone, so the first report can be made with no signal.
 async function warmUp() {
@@ -192,7 +196,17 @@ async function warmUp() {
   }
 }
 
+// Back from the council's identity provider: sign in before the first screen, which is then the staff screen.
+async function start() {
+  const signIn = await import("./council-sign-in.js");
+  if (signIn.isSignInReturn()) {
+    const session = await signIn.finishSignIn();
+    if (session) toast(`Signed in as ${session.name}.`);
+  }
+  route();
+}
+
 registerWorker();
-route();
+start();
 showNetwork();
 warmUp().then(sendNow);

@@ -5,7 +5,8 @@
 // the map tiles stay.
 
 import { signOut } from "./api.js";
-import { all, atomically, keys, MINE, OUTBOX, SETTINGS } from "./db.js";
+import { ASK_WHO } from "./council-sign-in.js";
+import { all, atomically, keys, MINE, OUTBOX, put, SETTINGS } from "./db.js";
 import { notify, pending, withLock } from "./outbox.js";
 
 // The settings a resident's own use keeps; every other one came from a signed-in screen.
@@ -19,6 +20,8 @@ export async function unsentStaffItems() {
 export async function signOutAndForget() {
   await signOut(); // first, so nothing more is sent or kept as this person
   await withLock(forgetStored); // after any send in flight, whose answer would otherwise land in My reports
+  // The council's provider may still remember who signed in on this phone: the next sign-in asks who it is.
+  await put(SETTINGS, true, ASK_WHO);
   await forgetCachedAnswers();
   notify(); // My reports, open in another tab, repaints without them
 }

@@ -2,8 +2,41 @@
 // default), then log street issues, work the caseload (from Footprints where configured) and book volunteering days.
 
 import { describeToken, loadConfig, request, saveStaffSession, staffSession } from "./api.js";
+import { startSignIn, takeSignInProblem } from "./council-sign-in.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
 import { signOutAndForget, unsentStaffItems } from "./sign-out.js";
+
+// With the council's identity provider configured: one big button, off to the provider's sign-in page and back.
+function councilSignIn(main, signIn, message) {
+  const problem = takeSignInProblem();
+  const error = h("p", { class: "error-text", role: "alert" }, problem || "");
+  const button = h("button", { type: "button", class: "btn big" }, "Sign in with the council");
+  button.addEventListener("click", async () => {
+    error.textContent = "";
+    button.disabled = true;
+    try {
+      await startSignIn(signIn);
+    } catch (failure) {
+      error.textContent = failure.message;
+      button.disabled = false;
+    }
+  });
+  mount(
+    main,
+    h("h1", {}, "Staff sign in"),
+    message && !problem ? h("p", { class: "notice warn" }, message) : null,
+    error,
+    h("p", {}, "Sign in with your council account. You will come back here once you are signed in."),
+    button,
+  );
+  focusHeading(main);
+}
+
+async function signInScreen(main, navigate, message) {
+  const config = await loadConfig();
+  if (config.sign_in) return councilSignIn(main, config.sign_in, message);
+  return signInForm(main, navigate, message);
+}
 
 function signInForm(main, navigate, message) {
   const id = uid("token");
@@ -79,8 +112,8 @@ async function signOutHere(navigate) {
 
 export async function renderStaff(main, { navigate }) {
   const session = await staffSession();
-  if (!session) return signInForm(main, navigate);
-  if (session.expired) return signInForm(main, navigate, "Your sign-in has expired. Sign in again; anything waiting to send is kept.");
+  if (!session) return signInScreen(main, navigate);
+  if (session.expired) return signInScreen(main, navigate, "Your sign-in has expired. Sign in again; anything waiting to send is kept.");
   const config = await loadConfig();
   const isStaff = session.roles.some((r) => ["staff", "team_leader", "manager", "admin", "safeguarding"].includes(r));
   mount(

@@ -1,0 +1,244 @@
+"""Staff sign in with the council's identity provider (the real stand-in for Entra ID), by authorization code with
+PKCE from the field app in headless Chromium, and work as themselves with the provider's tokens."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import jwt
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+
+from deal_shared.auth import AuthSettings
+from report_it.categories import seed_categories
+from report_it.config import Settings
+from report_it.db import migrate
+from report_it.main import create_app
+from report_it.webapp import WebAppSettings
+from tests.e2e.conftest import PHONE, WIGAN, wait_for_worker
+from tests.support.databases import seeded
+from tests.support.identity_provider import AUDIENCE, FIELD_APP_CLIENT, IdentityProvider, identity_provider
+from tests.support.postgres import create_database, drop_database
+from tests.support.server import free_port, serve
+
+pytestmark = pytest.mark.browser
+
+SCOPES = "openid profile email offline_access api"
+
+
+@dataclass(frozen=True)
+class CouncilApp:
+    base: str
+    app: object
+    provider: IdentityProvider
+
+
+@pytest.fixture(scope="module")
+def council(postgres_admin_url, tmp_path_factory) -> Iterator[CouncilApp]:
+    """Report IT trusting only the provider's tokens, its field app sending staff to the provider to sign in."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    name = f"deal_e2e_sign_in_{uuid.uuid4().hex[:10]}"
+    url = seeded(create_database(postgres_admin_url, name), migrate, seed_categories)
+    try:
+        # The field app's registration at the provider lists the app's own address, as Entra ID's SPA platform does.
+        with identity_provider(redirect_uris=[f"{base}/app/"]) as provider:
+            settings = Settings(
+                database_url=url,
+                environment="test",
+                photo_dir=tmp_path_factory.mktemp("sign-in-photos"),
+                auth=AuthSettings(issuer=provider.issuer, audience=AUDIENCE),
+                footprints_url=f"http://127.0.0.1:{free_port()}",  # no Footprints in these tests
+            )
+            app = create_app(settings)
+            app.state.webapp_settings = WebAppSettings(
+                tile_url="",
+                footprints_url="",
+                volunteering_url="",
+                sign_in_issuer=provider.issuer,
+                sign_in_client_id=FIELD_APP_CLIENT,
+                sign_in_scopes=SCOPES,
+            )
+            with serve(app, port=port):
+                yield CouncilApp(base, app, provider)
+    finally:
+        drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture(autouse=True)
+def no_tiles() -> None:
+    """This module's Report IT is its own: the shared one and its peers are not started for it."""
+
+
+@pytest.fixture()
+def context(browser: Browser, council: CouncilApp) -> Iterator[BrowserContext]:
+    made = browser.new_context(
+        base_url=council.base,
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation=WIGAN,
+        permissions=["geolocation"],
+        locale="en-GB",
+        service_workers="allow",
+    )
+    made.set_default_timeout(15000)
+    yield made
+    made.close()
+
+
+def kept_session(page: Page) -> dict | None:
+    """The staff session as the app keeps it on the phone (IndexedDB)."""
+    return page.evaluate(
+        """async () => {
+            const db = await new Promise((resolve, reject) => {
+                const opening = indexedDB.open("deal-field");
+                opening.onsuccess = () => resolve(opening.result);
+                opening.onerror = () => reject(opening.error);
+            });
+            return await new Promise((resolve) => {
+                const read = db.transaction("settings").objectStore("settings").get("staff");
+                read.onsuccess = () => resolve(read.result || null);
+            });
+        }"""
+    )
+
+
+def shift_expiry(page: Page, seconds_left: int) -> None:
+    """Make the kept access token look as if it runs out in `seconds_left` (the app renews two minutes ahead)."""
+    page.evaluate(
+        """async (left) => {
+            const db = await new Promise((resolve) => {
+                const opening = indexedDB.open("deal-field");
+                opening.onsuccess = () => resolve(opening.result);
+            });
+            const tx = db.transaction("settings", "readwrite");
+            const store = tx.objectStore("settings");
+            const read = store.get("staff");
+            read.onsuccess = () => store.put({ ...read.result, exp: Math.floor(Date.now() / 1000) + left }, "staff");
+            await new Promise((resolve) => (tx.oncomplete = resolve));
+        }""",
+        seconds_left,
+    )
+
+
+def to_the_provider(page: Page, council: CouncilApp) -> httpx.URL:
+    """From the app's sign-in screen to the provider's login page; returns the authorization request's URL."""
+    page.goto("/app/#/staff")
+    wait_for_worker(page)
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    expect(page.get_by_label("Sign-in token")).to_have_count(0)  # no token to paste with a provider configured
+    with page.expect_request(lambda sent: sent.url.startswith(f"{council.provider.issuer}/auth?")) as authorize:
+        page.get_by_role("button", name="Sign in with the council").click()
+    expect(page.locator("input[name=login]")).to_be_visible()
+    return httpx.URL(authorize.value.url)
+
+
+def provider_login(page: Page, council: CouncilApp, login: str) -> None:
+    """The provider's own login page (any password), then its consent page where it shows one."""
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("any password")
+    page.locator("button[type=submit]").click()
+    page.locator("button:has-text('Continue'), main#main").first.wait_for()
+    if page.url.startswith(council.provider.issuer):
+        page.get_by_role("button", name="Continue").click()
+
+
+def sign_in_with_the_council(page: Page, council: CouncilApp, login: str = "officer.one") -> None:
+    authorize = to_the_provider(page, council)
+    assert authorize.params["code_challenge_method"] == "S256"
+    assert len(authorize.params["code_challenge"]) == 43 and authorize.params["state"] and authorize.params["nonce"]
+    assert authorize.params["redirect_uri"] == f"{council.base}/app/"
+    provider_login(page, council, login)
+    page.wait_for_url(f"{council.base}/app/**")
+
+
+def test_an_officer_signs_in_with_the_council_and_logs_a_street_issue_with_its_token(
+    page: Page, council: CouncilApp
+) -> None:
+    marker = f"council-{uuid.uuid4().hex[:8]}"
+    sign_in_with_the_council(page, council)
+    expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
+    expect(page.get_by_text("Signed in as Officer One (staff)")).to_be_visible()
+    assert page.url == f"{council.base}/app/#/staff"  # the code and state are gone from the address
+
+    session = kept_session(page)
+    claims = jwt.decode(session["token"], options={"verify_signature": False})
+    assert claims["iss"] == council.provider.issuer and claims["sub"] == "officer.one"
+    assert session["refresh_token"]
+
+    page.get_by_role("link", name="Log a street issue").click()
+    # Staff-only categories are offered: Report IT took the provider's token for a member of staff's.
+    expect(
+        page.get_by_label("Problem").locator("option", has_text="Property in poor condition (staff only)")
+    ).to_have_count(1)
+    page.get_by_label("Problem").select_option(label="Overflowing litter bin")
+    page.get_by_label("Description (optional)").fill(f"Bin by the bus stop {marker}")
+    page.get_by_role("button", name="Log the issue").click()
+    expect(page.locator("#sent-list [data-report]")).to_have_count(1, timeout=20000)
+
+    reader = {"Authorization": f"Bearer {council.provider.service_token('footprints')}"}
+    listed = httpx.get(f"{council.base}/v1/reports", params={"category": "overflowing_bin"}, headers=reader)
+    [logged] = [r for r in listed.raise_for_status().json()["items"] if marker in (r.get("description") or "")]
+    assert logged["channel"] == "staff"
+
+
+def test_the_sign_in_is_renewed_before_it_runs_out_and_signing_out_forgets_it(page: Page, council: CouncilApp) -> None:
+    sign_in_with_the_council(page, council, "lead.one")
+    expect(page.get_by_text("Signed in as Lead One (staff, team_leader)")).to_be_visible()
+    first = kept_session(page)
+
+    shift_expiry(page, 60)
+    page.goto("/app/#/staff/caseload")
+    expect(page.get_by_role("heading", name="Caseload")).to_be_visible()
+    renewed = kept_session(page)
+    assert renewed["token"] != first["token"] and renewed["refresh_token"] != first["refresh_token"]
+    assert renewed["exp"] > time.time() + 600
+    staff = {"Authorization": f"Bearer {renewed['token']}"}
+    assert httpx.get(f"{council.base}/v1/reports/for-my-team", headers=staff).status_code == 200
+
+    page.goto("/app/#/staff")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    assert kept_session(page) is None
+
+    # The provider still knows who signed in last on this phone: the next sign-in asks who it is.
+    assert to_the_provider(page, council).params["prompt"] == "login"
+
+
+def test_a_return_with_a_tampered_state_is_refused(page: Page, council: CouncilApp) -> None:
+    state = to_the_provider(page, council).params["state"]
+    page.goto(f"/app/?code=stolen-code&state={state}x")
+    expect(page.get_by_role("alert")).to_contain_text("was not the one this app started")
+    expect(page.get_by_role("heading", name="Staff sign in")).to_be_visible()
+    assert kept_session(page) is None
+
+
+def test_cancelling_at_the_provider_says_so(page: Page, council: CouncilApp) -> None:
+    to_the_provider(page, council)
+    page.get_by_role("link", name="[ Cancel ]").click()
+    page.wait_for_url(f"{council.base}/app/**")
+    expect(page.get_by_role("alert")).to_contain_text("Sign-in was cancelled")
+    assert kept_session(page) is None
+
+
+def test_a_provider_that_goes_down_before_the_code_is_exchanged_is_explained(page: Page, council: CouncilApp) -> None:
+    to_the_provider(page, council)
+
+    def provider_goes_down(route: Route) -> None:
+        # The provider has sent the browser back with a code, and is down by the time the app exchanges it.
+        council.provider.stop()
+        route.continue_()
+
+    page.route(council.provider.token_url, provider_goes_down)
+    try:
+        provider_login(page, council, "officer.one")
+        page.wait_for_url(f"{council.base}/app/**")
+        expect(page.get_by_role("alert")).to_contain_text("cannot be reached")
+        assert kept_session(page) is None
+    finally:
+        council.provider.start()
