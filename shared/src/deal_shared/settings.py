@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -27,6 +28,13 @@ class ServiceSettings(BaseSettings):
     working_time: WorkingTimeSettings = Field(default_factory=WorkingTimeSettings)
     log_level: str = "INFO"
     public_base_url: str = Field(default="", description="Base URL clients reach this service at")
+    idempotency_ttl_hours: float = Field(
+        default=48.0, gt=0, description="How long an Idempotency-Key's answer is kept for retries"
+    )
+    idempotency_purge_seconds: float = Field(default=600.0, gt=0, description="How often expired keys are deleted")
+
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
 
     @model_validator(mode="after")
     def _production_refuses_dev_mode(self) -> ServiceSettings:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
+from deal_shared.idempotency_expiry import ExpiryLoop
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
@@ -17,6 +18,7 @@ from deal_shared.working_time import WorkingCalendar
 from footprints.api import caseloads, cases, dispatch, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI, metadata
+from footprints.models import IdempotencyRecord
 from footprints.outbox import Deliverer
 from footprints.places.cache import PlaceCache
 from footprints.report_it_link import report_it_http
@@ -38,6 +40,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
         http = report_it_http(chosen)
+        expiry = ExpiryLoop(
+            engine, IdempotencyRecord, ttl=chosen.idempotency_ttl(), every_s=chosen.idempotency_purge_seconds
+        )
+        expiry.start()
         deliverer = None
         if chosen.deliver_in_process:
             deliverer = Deliverer(
@@ -54,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if deliverer is not None:
                 deliverer.stop()
+            expiry.stop()
             http.close()
             engine.dispose()
 

@@ -38,7 +38,6 @@ class Settings(ServiceSettings):
     thumbnail_edge: int = 320
 
     sensitive_grid_m: int = Field(default=250, description="Public location of sensitive reports snaps to this grid")
-    idempotency_ttl_hours: int = 48
 
     # The council's working hours and bank holidays: category targets in working time are measured on them.
     working_time: WorkingTimeSettings = Field(default_factory=WorkingTimeSettings)

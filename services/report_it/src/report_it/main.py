@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.geo import load_borough
+from deal_shared.idempotency_expiry import ExpiryLoop
 from deal_shared.report_it import ReportCreate, ReportUpdateCreate
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
@@ -40,6 +41,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
+from report_it.models import IdempotencyRecord
 from report_it.nearby_index import start_nearby_index
 from report_it.open311 import api as open311_api
 from report_it.open311.openapi import document_open311
@@ -72,6 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.storage = build_storage(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
+        expiry = ExpiryLoop(
+            engine, IdempotencyRecord, ttl=chosen.idempotency_ttl(), every_s=chosen.idempotency_purge_seconds
+        )
+        expiry.start()
         deliverer = BackgroundDeliverer(engine, chosen) if chosen.run_deliverer else None
         if deliverer is not None:
             deliverer.start()
@@ -98,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routing_worker.close()
             if deliverer is not None:
                 deliverer.close()
+            expiry.stop()
             engine.dispose()
 
     app = FastAPI(

@@ -11,6 +11,7 @@ from deal_shared.auth import TokenVerifier
 from deal_shared.db import make_engine, migration_readiness
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
+from deal_shared.idempotency_expiry import ExpiryLoop
 from deal_shared.report_it import ReportItClient
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
@@ -20,6 +21,7 @@ from volunteering.api import absences, bookings, calendar, catalogue, reports, s
 from volunteering.config import Settings
 from volunteering.db import ALEMBIC_INI, metadata
 from volunteering.locating import FootprintFiller, Locator
+from volunteering.models import IdempotencyRecord
 
 SERVICE = "volunteering"
 
@@ -43,6 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.report_it = ReportItClient(report_it_http)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
+        expiry = ExpiryLoop(
+            engine, IdempotencyRecord, ttl=chosen.idempotency_ttl(), every_s=chosen.idempotency_purge_seconds
+        )
+        expiry.start()
         if chosen.run_background:
             filler.start()
         try:
@@ -50,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if chosen.run_background:
                 filler.stop()
+            expiry.stop()
             footprints_http.close()
             report_it_http.close()
             engine.dispose()
