@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -242,3 +242,53 @@ def test_a_provider_that_goes_down_before_the_code_is_exchanged_is_explained(pag
         assert kept_session(page) is None
     finally:
         council.provider.start()
+
+
+@pytest.fixture()
+def settings_of(council: CouncilApp) -> Iterator[Callable[[WebAppSettings], None]]:
+    """Switch the field app's settings for one test; the module's own come back after it."""
+    kept = council.app.state.webapp_settings
+    yield lambda settings: setattr(council.app.state, "webapp_settings", settings)
+    council.app.state.webapp_settings = kept
+
+
+def connect_src(council: CouncilApp) -> set[str]:
+    policy = httpx.get(f"{council.base}/app/").raise_for_status().headers["content-security-policy"]
+    return set(next(d for d in policy.split(";") if d.strip().startswith("connect-src")).split()[1:])
+
+
+def test_config_names_the_provider_and_the_policy_lets_the_app_reach_its_token_endpoint(council: CouncilApp) -> None:
+    config = httpx.get(f"{council.base}/app/config.json").raise_for_status().json()
+
+    assert config["sign_in"] == {
+        "issuer": council.provider.issuer,
+        "client_id": FIELD_APP_CLIENT,
+        "scopes": SCOPES.split(),
+        "authorization_endpoint": f"{council.provider.issuer}/auth",
+        "token_endpoint": council.provider.token_url,
+    }
+    assert connect_src(council) == {"'self'", council.provider.issuer}
+
+
+def test_without_a_provider_the_config_has_no_sign_in_and_the_policy_no_provider(
+    council: CouncilApp, settings_of
+) -> None:
+    settings_of(WebAppSettings(tile_url="", footprints_url="", volunteering_url=""))
+
+    assert "sign_in" not in httpx.get(f"{council.base}/app/config.json").json()
+    assert connect_src(council) == {"'self'"}
+
+
+def test_a_provider_that_cannot_be_reached_is_explained_before_anyone_is_sent_to_it(
+    page: Page, council: CouncilApp, settings_of
+) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    settings_of(WebAppSettings(tile_url="", sign_in_issuer=nowhere, sign_in_client_id=FIELD_APP_CLIENT))
+    sign_in = httpx.get(f"{council.base}/app/config.json").json()["sign_in"]
+    assert sign_in["authorization_endpoint"] is None and sign_in["token_endpoint"] is None
+    assert nowhere in connect_src(council)  # the usual token endpoint, beside the issuer, once it is back
+
+    page.goto("/app/#/staff")
+    page.get_by_role("button", name="Sign in with the council").click()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be reached just now")
+    assert page.url.startswith(council.base)

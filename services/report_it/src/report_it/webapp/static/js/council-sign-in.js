@@ -37,6 +37,7 @@ export function redirectUri() {
 }
 
 export async function startSignIn(signIn) {
+  if (!navigator.onLine) throw new Error("You are offline. Signing in needs a connection: try again when you have signal.");
   if (!signIn.authorization_endpoint || !signIn.token_endpoint) {
     throw new Error("The council's sign-in service cannot be reached just now. Check your signal and try again in a minute.");
   }

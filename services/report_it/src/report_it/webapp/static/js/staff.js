@@ -115,11 +115,13 @@ export async function renderStaff(main, { navigate }) {
   if (!session) return signInScreen(main, navigate);
   if (session.expired) return signInScreen(main, navigate, "Your sign-in has expired. Sign in again; anything waiting to send is kept.");
   const config = await loadConfig();
+  // A council sign-in renews itself, so its access token's end is not the end of the sign-in.
+  const until = session.exp && !session.refresh_token ? `, until ${formatDate(new Date(session.exp * 1000).toISOString())}.` : ".";
   const isStaff = session.roles.some((r) => ["staff", "team_leader", "manager", "admin", "safeguarding"].includes(r));
   mount(
     main,
     h("h1", {}, "Staff"),
-    h("p", {}, `Signed in as ${session.name}`, session.roles.length ? ` (${session.roles.join(", ")})` : "", session.exp ? `, until ${formatDate(new Date(session.exp * 1000).toISOString())}.` : "."),
+    h("p", {}, `Signed in as ${session.name}`, session.roles.length ? ` (${session.roles.join(", ")})` : "", until),
     isStaff ? null : h("p", { class: "notice warn" }, "This token has no staff role: staff-only categories are not offered."),
     h("a", { class: "btn big", href: "#/staff/log" }, "Log a street issue"),
     (config.services && config.services.footprints) || (config.api && config.api.team_reports)
