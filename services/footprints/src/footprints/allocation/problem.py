@@ -249,3 +249,14 @@ def to_solution(problem: Problem, chosen: dict[int, int | None], **kwargs) -> So
         for i, case in enumerate(problem.cases)
     }
     return Solution(assignment=assignment, objective=objective, travel_m=travel, **kwargs)
+
+
+def chosen_from(problem: Problem, assignment: dict[CaseId, WorkerId | None]) -> dict[int, int | None]:
+    """The arc per case index of a plan given as worker per case id (the inverse of `to_solution`)."""
+    chosen: dict[int, int | None] = {}
+    for i, case in enumerate(problem.cases):
+        worker = assignment.get(case.id)
+        chosen[i] = next(
+            (a for a in problem.arcs_of_case[i] if problem.workers[problem.arcs[a].worker].id == worker), None
+        )
+    return chosen

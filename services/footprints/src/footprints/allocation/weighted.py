@@ -3,7 +3,6 @@ near-integral start; rounding plus local moves give a plan in well under a secon
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 
@@ -12,6 +11,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from footprints.allocation.problem import Problem, Solution, evaluate, fairness_cost, to_solution
+from footprints.allocation.subproblem import subproblem
 
 TANGENTS = 16
 CP_SCALE = 10
@@ -280,37 +280,6 @@ def polish_cp_sat(
     return plan, bound, solver.status_name(status).lower()
 
 
-def _subproblem(problem: Problem, chosen: dict[int, int | None], rows: list[int]) -> tuple[Problem, dict]:
-    """The cases `rows` free to move, every other case fixed where it is (its effort counted as fixed load)."""
-    free = set(rows)
-    fixed = dict(problem.fixed_load)
-    for i, a in chosen.items():
-        if i not in free and a is not None:
-            worker = problem.workers[problem.arcs[a].worker]
-            fixed[worker.id] = fixed.get(worker.id, 0.0) + problem.cases[i].effort
-    sub = Problem(
-        cases=[problem.cases[i] for i in rows],
-        workers=problem.workers,
-        costs=problem.costs,
-        today=problem.today,
-        fixed_load=fixed,
-    )
-    back: dict[int, int] = {}
-    start: dict[int, int | None] = {}
-    for k, i in enumerate(rows):
-        own = []
-        for a in problem.arcs_of_case[i]:
-            arc = problem.arcs[a]
-            back[len(sub.arcs)] = a
-            if chosen.get(i) == a:
-                start[k] = len(sub.arcs)
-            own.append(len(sub.arcs))
-            sub.arcs.append(dataclasses.replace(arc, case=k))
-        sub.arcs_of_case.append(own)
-        start.setdefault(k, None)
-    return sub, {"back": back, "start": start}
-
-
 def polish_lns(
     problem: Problem, chosen: dict[int, int | None], *, deadline: float, gap_limit: float, bound: float
 ) -> dict[int, int | None]:
@@ -326,12 +295,12 @@ def polish_lns(
     while time.perf_counter() < deadline and stale < len(groups) and groups:
         rows = groups[round_no % len(groups)]
         round_no += 1
-        sub, maps = _subproblem(problem, chosen, rows)
+        sub, back, start = subproblem(problem, chosen, rows)
         remaining = deadline - time.perf_counter()
-        plan, _, _ = polish_cp_sat(sub, maps["start"], time_limit_s=min(remaining, 10.0), gap_limit=0.0)
+        plan, _, _ = polish_cp_sat(sub, start, time_limit_s=min(remaining, 10.0), gap_limit=0.0)
         candidate = dict(chosen)
         for k, i in enumerate(rows):
-            candidate[i] = maps["back"][plan[k]] if plan.get(k) is not None else None
+            candidate[i] = back[plan[k]] if plan.get(k) is not None else None
         value = evaluate(problem, candidate)[0]
         if value < objective - 1e-6:
             chosen, objective, stale = candidate, value, 0
