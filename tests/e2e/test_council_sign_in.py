@@ -138,30 +138,33 @@ def to_the_provider(page: Page, council: CouncilApp) -> httpx.URL:
     return httpx.URL(authorize.value.url)
 
 
-def provider_login(page: Page, council: CouncilApp, login: str) -> None:
-    """The provider's own login page (any password), then its consent page where it shows one."""
+def provider_login(page: Page, council: CouncilApp, login: str) -> bool:
+    """The provider's own login page (any password), then its consent page where it shows one (returns whether)."""
     page.locator("input[name=login]").fill(login)
     page.locator("input[name=password]").fill("any password")
     page.locator("button[type=submit]").click()
     page.locator("button:has-text('Continue'), main#main").first.wait_for()
-    if page.url.startswith(council.provider.issuer):
-        page.get_by_role("button", name="Continue").click()
+    if not page.url.startswith(council.provider.issuer):
+        return False
+    page.get_by_role("button", name="Continue").click()
+    return True
 
 
-def sign_in_with_the_council(page: Page, council: CouncilApp, login: str = "officer.one") -> None:
+def sign_in_with_the_council(page: Page, council: CouncilApp, login: str = "officer.one") -> bool:
     authorize = to_the_provider(page, council)
     assert authorize.params["code_challenge_method"] == "S256"
     assert len(authorize.params["code_challenge"]) == 43 and authorize.params["state"] and authorize.params["nonce"]
     assert authorize.params["redirect_uri"] == f"{council.base}/app/"
-    provider_login(page, council, login)
+    consented = provider_login(page, council, login)
     page.wait_for_url(f"{council.base}/app/**")
+    return consented
 
 
 def test_an_officer_signs_in_with_the_council_and_logs_a_street_issue_with_its_token(
     page: Page, council: CouncilApp
 ) -> None:
     marker = f"council-{uuid.uuid4().hex[:8]}"
-    sign_in_with_the_council(page, council)
+    assert sign_in_with_the_council(page, council), "the provider asks for consent to the API and offline access"
     expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
     expect(page.get_by_text("Signed in as Officer One (staff)")).to_be_visible()
     assert page.url == f"{council.base}/app/#/staff"  # the code and state are gone from the address
@@ -208,6 +211,31 @@ def test_the_sign_in_is_renewed_before_it_runs_out_and_signing_out_forgets_it(pa
 
     # The provider still knows who signed in last on this phone: the next sign-in asks who it is.
     assert to_the_provider(page, council).params["prompt"] == "login"
+
+
+def test_an_issue_logged_offline_after_the_token_ran_out_is_sent_once_the_token_is_renewed(
+    page: Page, council: CouncilApp
+) -> None:
+    marker = f"stale-{uuid.uuid4().hex[:8]}"
+    sign_in_with_the_council(page, council)
+    page.get_by_role("link", name="Log a street issue").click()
+    expect(page.get_by_label("Problem")).to_be_enabled()  # the staff categories are now kept on the phone
+    signed_in = kept_session(page)
+
+    page.context.set_offline(True)
+    shift_expiry(page, -60)
+    page.goto("/app/#/staff/log")
+    page.get_by_label("Problem").select_option(label="Overflowing litter bin")
+    page.get_by_label("Description (optional)").fill(f"Bin by the library {marker}")
+    page.get_by_role("button", name="Log the issue").click()
+    expect(page.locator("body[data-outbox='1']")).to_have_count(1)
+
+    page.context.set_offline(False)
+    expect(page.locator("body[data-outbox='0']")).to_have_count(1, timeout=30000)
+    assert kept_session(page)["token"] != signed_in["token"]
+    reader = {"Authorization": f"Bearer {council.provider.service_token('footprints')}"}
+    listed = httpx.get(f"{council.base}/v1/reports", params={"category": "overflowing_bin"}, headers=reader)
+    assert [r["channel"] for r in listed.json()["items"] if marker in (r.get("description") or "")] == ["staff"]
 
 
 def test_a_return_with_a_tampered_state_is_refused(page: Page, council: CouncilApp) -> None:

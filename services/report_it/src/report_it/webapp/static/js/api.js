@@ -50,8 +50,10 @@ export async function staffSession() {
   // A sign-in through the council's provider is renewed shortly before it runs out, by whoever asks first.
   const session = await refreshIfDue(await get(SETTINGS, "staff"));
   if (!session) return null;
-  const expired = session.exp && session.exp * 1000 < Date.now();
-  return { ...session, expired: Boolean(expired) };
+  const ended = Boolean(session.exp && session.exp * 1000 < Date.now());
+  // A council sign-in whose access token ran out where it could not be renewed (no signal) still stands: the staff
+  // screens keep working from what the phone kept, and the token is renewed once there is a connection.
+  return { ...session, expired: ended && !session.refresh_token, stale: ended && Boolean(session.refresh_token) };
 }
 
 export async function saveStaffSession(session) {

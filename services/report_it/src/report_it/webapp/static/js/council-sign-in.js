@@ -51,6 +51,8 @@ export async function startSignIn(signIn) {
     client_id: signIn.client_id,
     token_endpoint: signIn.token_endpoint,
     redirect_uri: redirectUri(),
+    // With openid asked for, the answer must carry an id token naming the nonce; without it, there is none to check.
+    expects_id_token: signIn.scopes.includes("openid"),
     started_at: Date.now(),
   };
   await put(SETTINGS, pending, PENDING);
@@ -85,7 +87,8 @@ function cancelledOrRefused(params) {
 // The id token came straight from the token endpoint over TLS, so its signature needs no check here (OpenID
 // Connect Core 3.1.3.7); what the app must check is that it answers this sign-in, from this provider, for this app.
 function idTokenProblem(idToken, pending) {
-  if (!idToken) return null;
+  if (!idToken && !pending.expects_id_token) return null;
+  if (!idToken) return "The council's sign-in service did not say who signed in, so the sign-in was refused. Sign in again.";
   let claims;
   try {
     claims = decodeClaims(idToken);

@@ -115,7 +115,7 @@ async function sendOne(item) {
   if (item.staff) {
     const session = await staffSession();
     // A sign-in that could not be renewed for want of a connection is renewed once there is one: keep waiting.
-    if (session && session.expired && session.refresh_token) return "offline";
+    if (session && session.stale) return "offline";
     if (!session || session.expired) {
       await put(OUTBOX, { ...item, state: NEEDS_SIGN_IN, last_error: "Sign in again to send this." });
       return "held";

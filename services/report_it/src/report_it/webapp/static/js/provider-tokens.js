@@ -13,7 +13,7 @@ const LOCK = "deal-staff-token";
 // Renew this long before the access token runs out, so a request sent just before never arrives with a dead token.
 const RENEW_AHEAD_S = 120;
 // After a renewal that could not reach the provider, wait this long before trying again (each screen asks).
-const RETRY_AFTER_MS = 15000;
+const RETRY_AFTER_MS = 10000;
 const TIMEOUT_MS = 10000;
 
 let lastFailure = 0;
