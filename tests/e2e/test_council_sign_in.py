@@ -311,6 +311,7 @@ def test_a_provider_that_cannot_be_reached_is_explained_before_anyone_is_sent_to
     page: Page, council: CouncilApp, settings_of
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
+    reachable = council.app.state.webapp_settings
     settings_of(WebAppSettings(tile_url="", sign_in_issuer=nowhere, sign_in_client_id=FIELD_APP_CLIENT))
     sign_in = httpx.get(f"{council.base}/app/config.json").json()["sign_in"]
     assert sign_in["authorization_endpoint"] is None and sign_in["token_endpoint"] is None
@@ -320,3 +321,7 @@ def test_a_provider_that_cannot_be_reached_is_explained_before_anyone_is_sent_to
     page.get_by_role("button", name="Sign in with the council").click()
     expect(page.get_by_role("alert")).to_contain_text("cannot be reached just now")
     assert page.url.startswith(council.base)
+
+    settings_of(reachable)  # the provider is back: pressing again asks Report IT afresh and goes there
+    page.get_by_role("button", name="Sign in with the council").click()
+    expect(page.locator("input[name=login]")).to_be_visible()

@@ -65,8 +65,9 @@ export async function signOut() {
 }
 
 let configPromise;
-export function loadConfig() {
-  if (!configPromise) {
+// `fresh`: ask the server again (e.g. the identity provider could not be reached when the config was made).
+export function loadConfig({ fresh = false } = {}) {
+  if (!configPromise || fresh) {
     configPromise = request("/app/config.json", { timeoutMs: 5000 })
       .then(async ({ data }) => {
         await put(SETTINGS, data, "config");

@@ -15,7 +15,9 @@ function councilSignIn(main, signIn, message) {
     error.textContent = "";
     button.disabled = true;
     try {
-      await startSignIn(signIn);
+      // Made while the provider could not be reached: it may be back by now.
+      const current = signIn.token_endpoint ? signIn : (await loadConfig({ fresh: true })).sign_in || signIn;
+      await startSignIn(current);
     } catch (failure) {
       error.textContent = failure.message;
       button.disabled = false;
