@@ -64,6 +64,8 @@ class IdentityProvider:
     client_credentials_ttl: int = 3600
     keys: list[dict[str, Any]] = field(default_factory=lambda: [signing_key("k1")])
     secrets: dict[str, str] = field(default_factory=dict)
+    # Clients that prove themselves with a key instead of a secret (private_key_jwt): client id -> public JWK.
+    keyed_clients: dict[str, dict[str, Any]] = field(default_factory=dict)
     _process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -98,13 +100,25 @@ class IdentityProvider:
                     "redirect_uris": [],
                 }
             )
+        for client_id, public_jwk in self.keyed_clients.items():
+            clients.append(
+                {
+                    "client_id": client_id,
+                    "token_endpoint_auth_method": "private_key_jwt",
+                    "token_endpoint_auth_signing_alg": public_jwk.get("alg", "ES256"),
+                    "jwks": {"keys": [public_jwk]},
+                    "grant_types": ["client_credentials"],
+                    "response_types": [],
+                    "redirect_uris": [],
+                }
+            )
         return {
             "issuer": self.issuer,
             "port": self.port,
             "audience": AUDIENCE,
             "jwks": {"keys": self.keys},
             "clients": clients,
-            "service_roles": {service: ["service"] for service in SERVICES},
+            "service_roles": {client: ["service"] for client in (*SERVICES, *self.keyed_clients)},
             "accounts": ACCOUNTS,
             "access_token_ttl": self.access_token_ttl,
             "client_credentials_ttl": self.client_credentials_ttl,
@@ -162,7 +176,11 @@ class IdentityProvider:
 
 @contextmanager
 def identity_provider(
-    *, redirect_uris: list[str] | None = None, access_token_ttl: int = 3600, client_credentials_ttl: int = 3600
+    *,
+    redirect_uris: list[str] | None = None,
+    access_token_ttl: int = 3600,
+    client_credentials_ttl: int = 3600,
+    keyed_clients: dict[str, dict[str, Any]] | None = None,
 ) -> Iterator[IdentityProvider]:
     ensure_installed()
     with tempfile.TemporaryDirectory(prefix="deal-idp-") as workdir:
@@ -172,6 +190,7 @@ def identity_provider(
             redirect_uris=redirect_uris or ["http://127.0.0.1/callback"],
             access_token_ttl=access_token_ttl,
             client_credentials_ttl=client_credentials_ttl,
+            keyed_clients=keyed_clients or {},
         )
         provider.start()
         try:

@@ -21,14 +21,23 @@ def _propagate_request_id(request: httpx.Request) -> None:
 
 
 class BearerFrom(httpx.Auth):
-    """A bearer token asked for afresh on every request, so one long-lived client outlives the tokens it sends."""
+    """A bearer token asked for afresh on every request, so one long-lived client outlives the tokens it sends.
+
+    When the peer answers 401 and the token can be renewed (it has `invalidate` and is `renewable`, as a granted
+    token is), the request is sent once more with a fresh token: the provider may have revoked the old one, or the
+    peer may already trust only the provider's new keys."""
 
     def __init__(self, token: Callable[[], str]) -> None:
         self._token = token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token()}"
-        yield request
+        sent = self._token()
+        request.headers["Authorization"] = f"Bearer {sent}"
+        response = yield request
+        if response.status_code == 401 and getattr(self._token, "renewable", False):
+            self._token.invalidate(sent)  # type: ignore[attr-defined]
+            request.headers["Authorization"] = f"Bearer {self._token()}"
+            yield request
 
 
 def service_http_client(

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from deal_shared.auth import AuthSettings
+from deal_shared.client_credentials import ServiceIdentity
 from deal_shared.working_time import WorkingTimeSettings
 
 
@@ -24,6 +25,8 @@ class ServiceSettings(BaseSettings):
     environment: Environment = Environment.development
     database_url: str
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    # This service's own identity at the identity provider, for calling the other services (client credentials).
+    identity: ServiceIdentity = Field(default_factory=ServiceIdentity)
     # The council's hours and bank holidays, which targets, due dates and overdue counts are measured in.
     working_time: WorkingTimeSettings = Field(default_factory=WorkingTimeSettings)
     log_level: str = "INFO"

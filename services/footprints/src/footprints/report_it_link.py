@@ -10,5 +10,7 @@ from footprints.config import Settings
 
 
 def report_it_http(settings: Settings) -> httpx.Client:
-    token = OutboundToken(settings.auth, service="footprints", configured=settings.service_token)
+    token = OutboundToken(
+        settings.auth, service="footprints", configured=settings.service_token, identity=settings.identity
+    )
     return service_http_client(settings.report_it_url, token=token, timeout=10.0)

@@ -10,5 +10,7 @@ from report_it.config import Settings
 
 def footprints_client(settings: Settings, *, timeout: float = 5.0) -> FootprintsClient:
     """Kept for the caller's life: making a client costs more than a call through it. Close its `http` when done."""
-    token = OutboundToken(settings.auth, service="report-it", configured=settings.service_token)
+    token = OutboundToken(
+        settings.auth, service="report-it", configured=settings.service_token, identity=settings.identity
+    )
     return FootprintsClient(service_http_client(settings.footprints_url, token=token, timeout=timeout))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from deal_shared.settings import ServiceSettings
@@ -24,7 +24,6 @@ class Settings(ServiceSettings):
     database_url: str = "sqlite:///var/volunteering.db"
     footprints_url: str = "http://127.0.0.1:8002"
     report_it_url: str = "http://127.0.0.1:8001"
-    service_token: SecretStr | None = None
     cors_origins: list[str] = Field(
         default_factory=lambda: list(FIELD_APP_ORIGINS),
         description="Browser origins allowed to call this API (the field app); empty: none",
