@@ -1,5 +1,6 @@
 """Weighted effort (a generalised assignment problem): the LP relaxation gives the proven lower bound and a
-near-integral start; rounding plus local moves give a plan in well under a second; CP-SAT polishes on request."""
+near-integral start; rounding, ejection chains and an exact repair of the cases rounding strands (chains.py,
+stranded.py), then local moves, give a plan in about a second; CP-SAT polishes on request."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
+from footprints.allocation.chains import place_by_chains
 from footprints.allocation.problem import Problem, Solution, evaluate, fairness_cost, to_solution
+from footprints.allocation.stranded import place_stranded
 from footprints.allocation.subproblem import subproblem
 
 TANGENTS = 16
@@ -152,51 +155,6 @@ def round_lp(problem: Problem, values: list[float]) -> dict[int, int | None]:
     return chosen
 
 
-def make_room(problem: Problem, chosen: dict[int, int | None]) -> dict[int, int | None]:
-    """Place cases left unplaced by moving one case off a full worker to another with room (an ejection)."""
-    _, _, load = evaluate(problem, chosen)
-    on_worker: dict[int, list[int]] = {}
-    for i, a in chosen.items():
-        if a is not None:
-            on_worker.setdefault(problem.arcs[a].worker, []).append(i)
-
-    def room(j: int) -> float:
-        return problem.workers[j].capacity - load[j]
-
-    for i in [i for i in range(len(problem.cases)) if chosen.get(i) is None]:
-        effort = problem.cases[i].effort
-        best: tuple[float, int, int | None, int | None] | None = None
-        for a in problem.arcs_of_case[i]:
-            j = problem.arcs[a].worker
-            if room(j) >= effort - 1e-9:
-                option = (problem.arcs[a].cost, a, None, None)
-                best = option if best is None or option < best else best
-                continue
-            for k in on_worker.get(j, []):
-                if room(j) + problem.cases[k].effort < effort - 1e-9:
-                    continue
-                old = problem.arcs[chosen[k]].cost
-                for b in problem.arcs_of_case[k]:
-                    j2 = problem.arcs[b].worker
-                    if j2 != j and room(j2) >= problem.cases[k].effort - 1e-9:
-                        option = (problem.arcs[a].cost + problem.arcs[b].cost - old, a, k, b)
-                        best = option if best is None or option < best else best
-        if best is None:
-            continue
-        _, a, k, b = best
-        if k is not None and b is not None:
-            j_old, j_new = problem.arcs[chosen[k]].worker, problem.arcs[b].worker
-            load[j_old] -= problem.cases[k].effort
-            load[j_new] += problem.cases[k].effort
-            on_worker[j_old].remove(k)
-            on_worker.setdefault(j_new, []).append(k)
-            chosen[k] = b
-        chosen[i] = a
-        load[problem.arcs[a].worker] += effort
-        on_worker.setdefault(problem.arcs[a].worker, []).append(i)
-    return chosen
-
-
 def improve(problem: Problem, chosen: dict[int, int | None], *, deadline: float) -> dict[int, int | None]:
     """First-improvement single moves (a case to a cheaper worker with room) until none helps or time is up."""
     _, _, load = evaluate(problem, chosen)
@@ -317,7 +275,13 @@ def solve_weighted(
     started = time.perf_counter()
     deadline = started + time_budget_s
     bound, values = transport_relaxation(problem)
-    chosen = improve(problem, make_room(problem, round_lp(problem, values)), deadline=deadline)
+    chosen = place_by_chains(problem, round_lp(problem, values), deadline=deadline)
+    # What the relaxation left unplaced of each case: where the plan leaves more, an exact repair is worth its time.
+    lp_unplaced = [
+        case.effort * (1 - sum(values[a] for a in problem.arcs_of_case[i])) for i, case in enumerate(problem.cases)
+    ]
+    chosen = place_stranded(problem, chosen, deadline=deadline, lp_unplaced=lp_unplaced)
+    chosen = improve(problem, chosen, deadline=deadline)
     objective, _, _ = evaluate(problem, chosen)
     status, method = "feasible", "lp_rounding"
     gap = (objective - bound) / objective if objective > 0 else 0.0

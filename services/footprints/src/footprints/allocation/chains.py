@@ -1,0 +1,147 @@
+"""Ejection chains: place a stranded case by moving one case off its worker, that case's new worker moving one of
+its own on, and so on, until some worker on the chain has the room. A breadth-first search over workers."""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+
+from footprints.allocation.problem import Problem, evaluate
+
+# Four moves reach across a skill pool and back through the workers who hold two skills; deeper chains found
+# nothing more on the borough-like instances.
+MAX_DEPTH = 8
+EPS = 1e-9
+
+
+@dataclass
+class Plan:
+    """A plan being changed in place: the chosen arc per case, each worker's load and cases."""
+
+    problem: Problem
+    chosen: dict[int, int | None]
+    load: dict[int, float]
+    on_worker: dict[int, set[int]]
+
+    @classmethod
+    def of(cls, problem: Problem, chosen: dict[int, int | None]) -> Plan:
+        load = evaluate(problem, chosen)[2]
+        on_worker: dict[int, set[int]] = {j: set() for j in range(len(problem.workers))}
+        for i, a in chosen.items():
+            if a is not None:
+                on_worker[problem.arcs[a].worker].add(i)
+        return cls(problem=problem, chosen=chosen, load=load, on_worker=on_worker)
+
+    def room(self, j: int) -> float:
+        return self.problem.workers[j].capacity - self.load[j]
+
+    def move(self, i: int, a: int | None) -> None:
+        effort = self.problem.cases[i].effort
+        old = self.chosen.get(i)
+        if old is not None:
+            j = self.problem.arcs[old].worker
+            self.load[j] -= effort
+            self.on_worker[j].discard(i)
+        self.chosen[i] = a
+        if a is not None:
+            j = self.problem.arcs[a].worker
+            self.load[j] += effort
+            self.on_worker[j].add(i)
+
+
+@dataclass
+class Label:
+    """How the search reached a worker: `case` moves onto it by `arc`, leaving it `deficit` points over."""
+
+    deficit: float
+    cost: float
+    parent: int | None
+    case: int
+    arc: int
+
+
+def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[int, int | None]] | None:
+    """The cheapest shortest chain of moves (case, arc) that places case `i`, last move first, or None. Failing
+    that, a chain that ends by unplacing a smaller case (its arc None): fewer points are left unplaced."""
+    problem = plan.problem
+    effort = problem.cases[i].effort
+    labels: dict[int, Label] = {}
+    frontier: list[int] = []
+    best: tuple[float, int | None, int, int] | None = None
+    # The smallest case on the search's workers that would make room if dropped: (effort, cost, its worker, case).
+    drop: tuple[int, float, int, int] | None = None
+    for a in problem.arcs_of_case[i]:
+        j = problem.arcs[a].worker
+        deficit = effort - plan.room(j)
+        cost = problem.arcs[a].cost
+        if deficit <= EPS:
+            if best is None or cost < best[0]:
+                best = (cost, None, i, a)
+        elif j not in labels or (deficit, cost) < (labels[j].deficit, labels[j].cost):
+            labels[j] = Label(deficit, cost, None, i, a)
+    frontier = list(labels)
+    for _ in range(max_depth):
+        if best is not None:
+            break
+        reached: dict[int, Label] = {}
+        for j in frontier:
+            label = labels[j]
+            for c in plan.on_worker[j]:
+                moved = problem.cases[c].effort
+                if moved < label.deficit - EPS:
+                    continue
+                current = plan.chosen[c]
+                base = label.cost - problem.arcs[current].cost
+                if moved < effort and (drop is None or (moved, base) < drop[:2]):
+                    drop = (moved, base, j, c)
+                for b in problem.arcs_of_case[c]:
+                    k = problem.arcs[b].worker
+                    if k in labels or b == current:
+                        continue
+                    deficit = moved - plan.room(k)
+                    cost = base + problem.arcs[b].cost
+                    if deficit <= EPS:
+                        if best is None or cost < best[0]:
+                            best = (cost, j, c, b)
+                    elif k not in reached or (deficit, cost) < (reached[k].deficit, reached[k].cost):
+                        reached[k] = Label(deficit, cost, j, c, b)
+        labels.update(reached)
+        frontier = list(reached)
+        if not frontier:
+            break
+    chain: list[tuple[int, int | None]]
+    if best is not None:
+        _, parent, case, arc = best
+        chain = [(case, arc)]
+    elif drop is not None:
+        parent, chain = drop[2], [(drop[3], None)]
+    else:
+        return None
+    while parent is not None:
+        label = labels[parent]
+        chain.append((label.case, label.arc))
+        parent = label.parent
+    return chain
+
+
+def place_by_chains(problem: Problem, chosen: dict[int, int | None], *, deadline: float) -> dict[int, int | None]:
+    """Try a chain for every stranded case, the largest first (they are the hardest to fit). A case a chain drops
+    is smaller than the one it placed, so the unplaced effort falls with every chain and the loop ends."""
+    plan = Plan.of(problem, dict(chosen))
+    waiting = [
+        (-problem.cases[i].effort, i) for i, arcs in enumerate(problem.arcs_of_case) if arcs and chosen.get(i) is None
+    ]
+    heapq.heapify(waiting)
+    while waiting and time.perf_counter() < deadline:
+        _, i = heapq.heappop(waiting)
+        chain = find_chain(plan, i)
+        if chain is None:
+            continue
+        # The first move is onto a worker with room (or a drop): applied in order, no load ever exceeds capacity.
+        for case, arc in chain:
+            plan.move(case, arc)
+        dropped = chain[0][0] if chain[0][1] is None else None
+        if dropped is not None:
+            heapq.heappush(waiting, (-problem.cases[dropped].effort, dropped))
+    return plan.chosen
