@@ -10,12 +10,19 @@ from datetime import date, timedelta
 
 import pytest
 
+from footprints.allocation.exact import solve_mip
 from footprints.allocation.flow import solve_unit
 from footprints.allocation.online import choose
-from footprints.allocation.problem import CaseItem, CostModel, Problem, WorkerState, evaluate
+from footprints.allocation.problem import Arc, CaseItem, CostModel, Problem, WorkerState, evaluate
 from footprints.allocation.repair import repair
-from footprints.allocation.synthetic import generate
-from footprints.allocation.weighted import improve, lp_relaxation_glop, solve_weighted, transport_relaxation
+from footprints.allocation.synthetic import generate, generate_borough
+from footprints.allocation.weighted import (
+    UNIT_SCALE,
+    improve,
+    lp_relaxation_glop,
+    solve_weighted,
+    transport_relaxation,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -189,3 +196,40 @@ def test_absence_repair_moves_forced_cases_and_lists_what_cannot_move() -> None:
     assert [(case.id, to) for case, to in report.forced] == [("k1", "c")]
     assert report.voluntary == []
     assert [(case.id, "asbestos" in why) for case, why in report.unplaced] == [("k2", True)]
+
+
+def test_fair_bound_allows_for_the_rounding_of_both_arcs_a_unit_crosses() -> None:
+    # Ten cases, each with one worker of capacity 1. Travel and the fairness step are chosen so that both round up
+    # by 0.49 of the flow's cost unit: a bound that allows for one rounding per unit would sit above the optimum.
+    scale = UNIT_SCALE
+    travel = 1000 + 0.51 / scale
+    costs = CostModel(fair=True, fairness_m=10_000 + 0.51 / scale)
+    workers = [
+        WorkerState(id=f"w{j}", footprint="f", skills=frozenset({"x"}), lat=53.5, long=-2.6, capacity=1.0)
+        for j in range(10)
+    ]
+    cases = [
+        CaseItem(id=f"c{i}", skill="x", effort=1, lat=53.5, long=-2.6, footprint="f", due=TODAY) for i in range(10)
+    ]
+    problem = Problem(cases=cases, workers=workers, costs=costs, today=TODAY)
+    for i in range(10):
+        problem.arcs.append(Arc(case=i, worker=i, cost=travel, travel=travel, lent=False))
+        problem.arcs_of_case.append([i])
+    optimum = evaluate(problem, {i: i for i in range(10)})[0]
+    assert optimum == pytest.approx(10 * (travel + costs.fairness_m))
+    bound, _ = transport_relaxation(problem)
+    assert bound <= optimum
+    assert bound >= optimum - 10 * 2 * 0.5 / scale
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fair_bound_is_below_the_proven_fair_optimum(seed: int) -> None:
+    instance = generate_borough(n_cases=300, n_workers=14, seed=seed)
+    costs = CostModel(fair=True)
+    problem = Problem.build(instance.cases, instance.workers, costs=costs, today=instance.today)
+    plan, mip_bound = solve_mip(problem, time_limit_s=20)
+    optimum = evaluate(problem, plan)[0]
+    assert optimum - mip_bound <= 1e-6 * optimum
+    solution = solve_weighted(problem, time_budget_s=2)
+    assert solution.lower_bound <= optimum + 1e-6
+    assert solution.objective >= optimum - 1e-6

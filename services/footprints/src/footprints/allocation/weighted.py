@@ -32,26 +32,27 @@ def transport_relaxation(problem: Problem) -> tuple[float, list[float]]:
     n_cases, n_workers = len(problem.cases), len(problem.workers)
     source, sink, unplaced = n_cases + n_workers, n_cases + n_workers + 1, n_cases + n_workers + 2
     tails, heads, capacities, costs = [], [], [], []
-    rounding = 0.0
+    # Every unit of effort crosses one arc of each stage (into its case, to a worker or unplaced, to the sink), and
+    # in fair mode two of them carry rounded costs: the worst rounding of each stage counts once per unit.
+    rounding = [0.0, 0.0, 0.0]
 
-    def arc(tail: int, head: int, capacity: int, cost: float) -> int:
-        nonlocal rounding
+    def arc(tail: int, head: int, capacity: int, cost: float, stage: int) -> int:
         tails.append(tail)
         heads.append(head)
         capacities.append(capacity)
         costs.append(round(cost * UNIT_SCALE))
-        rounding = max(rounding, abs(costs[-1] - cost * UNIT_SCALE))
+        rounding[stage] = max(rounding[stage], abs(costs[-1] - cost * UNIT_SCALE))
         return len(tails) - 1
 
     total = 0
     for i, case in enumerate(problem.cases):
         total += case.effort
-        arc(source, i, case.effort, 0)
-        arc(i, unplaced, case.effort, problem.costs.unplaced_m)
+        arc(source, i, case.effort, 0, 0)
+        arc(i, unplaced, case.effort, problem.costs.unplaced_m, 1)
     index = {}
     for a, candidate in enumerate(problem.arcs):
         effort = problem.cases[candidate.case].effort
-        index[arc(candidate.case, n_cases + candidate.worker, effort, candidate.cost / effort)] = a
+        index[arc(candidate.case, n_cases + candidate.worker, effort, candidate.cost / effort, 1)] = a
     constant = 0.0
     for j, worker in enumerate(problem.workers):
         free = math.floor(problem.free_capacity(j) + 1e-9)
@@ -61,10 +62,10 @@ def transport_relaxation(problem: Problem) -> tuple[float, list[float]]:
             continue
         if problem.costs.fair and worker.capacity > 0:
             for k in range(1, free + 1):
-                arc(n_cases + j, sink, 1, _marginal(problem, j, base + k - 1, 1))
+                arc(n_cases + j, sink, 1, _marginal(problem, j, base + k - 1, 1), 2)
         else:
-            arc(n_cases + j, sink, free, 0)
-    arc(unplaced, sink, total, 0)
+            arc(n_cases + j, sink, free, 0, 2)
+    arc(unplaced, sink, total, 0, 2)
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     flow.set_nodes_supplies([source, sink], [total, -total])
     status = flow.solve()
@@ -74,7 +75,7 @@ def transport_relaxation(problem: Problem) -> tuple[float, list[float]]:
     for flow_arc, a in index.items():
         shares[a] = flow.flow(flow_arc) / problem.cases[problem.arcs[a].case].effort
     # Subtract the worst the integer rounding of costs could have gained, so the bound stays proven.
-    bound = (flow.optimal_cost() - rounding * total) / UNIT_SCALE + constant
+    bound = (flow.optimal_cost() - sum(rounding) * total) / UNIT_SCALE + constant
     return bound, shares
 
 
