@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel
 
+from deal_shared import transaction_locks
 from deal_shared.db import JSONType, UTCDateTime, utcnow
 from deal_shared.errors import Conflict, FieldError, Unprocessable, ValidationFailed
 
@@ -33,7 +31,6 @@ HEADER = "Idempotency-Key"
 # How long a request waits for another request holding its key before answering 409: long enough for any
 # ordinary write to finish, so a double tap gets the first answer rather than an error.
 IN_FLIGHT_WAIT_S = 2.0
-_POLL_S = 0.05
 
 
 class IdempotencyKeyInvalid(ValidationFailed):
@@ -121,55 +118,9 @@ def replay_of(record: IdempotencyRecordBase, request_hash: str) -> Replay:
     return Replay(record.status_code, record.response_body)
 
 
-# SQLite runs in one process: the keys held by open transactions are known here. PostgreSQL is asked instead,
-# through an advisory lock held until the holder's transaction ends.
-_held_lock = threading.Lock()
-_held: dict[tuple[str, str], threading.Event] = {}
-
-
-def _hold_locally(session: Session, key: str, deadline: float) -> bool:
-    bind = session.get_bind()
-    slot = (str(bind.url), key)
-    while True:
-        with _held_lock:
-            holder = _held.get(slot)
-            if holder is None:
-                released = threading.Event()
-                _held[slot] = released
-                break
-        if not holder.wait(max(0.0, deadline - time.monotonic())):
-            return False
-
-    def release(_session: Session, transaction: Any) -> None:
-        if transaction.parent is None and not released.is_set():
-            with _held_lock:
-                if _held.get(slot) is released:
-                    del _held[slot]
-            released.set()
-
-    event.listen(session, "after_transaction_end", release)
-    return True
-
-
-def _lock_id(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(b"idempotency:" + key.encode()).digest()[:8], "big", signed=True)
-
-
-def _hold_in_postgres(session: Session, key: str, deadline: float) -> bool:
-    statement = text("SELECT pg_try_advisory_xact_lock(:id)")
-    while not session.execute(statement, {"id": _lock_id(key)}).scalar():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(_POLL_S)
-    return True
-
-
 def hold(session: Session, key: str, *, wait_s: float | None = None) -> None:
     """Make this transaction the only one working under `key` until it ends, waiting a moment for another."""
-    deadline = time.monotonic() + (IN_FLIGHT_WAIT_S if wait_s is None else wait_s)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    held = _hold_in_postgres(session, key, deadline) if postgres else _hold_locally(session, key, deadline)
-    if not held:
+    if not transaction_locks.hold(session, f"idempotency:{key}", wait_s=IN_FLIGHT_WAIT_S if wait_s is None else wait_s):
         raise _in_flight()
 
 

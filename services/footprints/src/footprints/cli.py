@@ -19,8 +19,12 @@ from footprints.outbox import Deliverer
 from footprints.places.boundaries import BoundariesRefused, validate
 from footprints.places.store import load_illustrative, read_files, replace_boundaries
 from footprints.rebalance import run_rebalance
+from footprints.rebalance_lock import hold_rebalance
 from footprints.report_it_link import report_it_http
 from footprints.state import cost_model
+
+# How long the nightly rebalance waits for a run already going (an on-demand one takes seconds).
+NIGHTLY_WAIT_S = 120.0
 
 
 def setup(settings: Settings, *, demo: bool) -> None:
@@ -91,6 +95,8 @@ def rebalance(settings: Settings, args: argparse.Namespace) -> None:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
+            # The nightly run waits for an on-demand one to finish rather than skip the night.
+            hold_rebalance(session, wait_s=NIGHTLY_WAIT_S)
             run = run_rebalance(
                 session,
                 costs=cost_model(settings, fair=True if args.fair else None),

@@ -62,3 +62,11 @@ class InvalidAbsence(Unprocessable):
 
 class NoBoundaries(Unprocessable):
     title = "No ward boundaries loaded"
+
+
+class RebalanceInProgress(Conflict):
+    title = "A rebalance is already running"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": "5"}

@@ -15,6 +15,7 @@ from footprints.errors import FootprintNotFound, NotYourTeam, RunNotFound
 from footprints.models import Footprint, RebalanceRun
 from footprints.people import require_manages_footprint
 from footprints.rebalance import run_rebalance
+from footprints.rebalance_lock import hold_rebalance
 from footprints.schemas import RebalanceRequest, RunPublic
 from footprints.state import cost_model
 
@@ -37,6 +38,7 @@ def rebalance(
         if session.get(Footprint, body.footprint_code) is None:
             raise FootprintNotFound(f"No footprint has code {body.footprint_code!r}.")
         require_manages_footprint(session, principal, body.footprint_code)
+    hold_rebalance(session)
     costs = cost_model(settings, fair=body.fair)
     run = run_rebalance(
         session,
