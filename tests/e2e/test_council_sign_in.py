@@ -246,6 +246,13 @@ def test_a_return_with_a_tampered_state_is_refused(page: Page, council: CouncilA
     assert kept_session(page) is None
 
 
+def test_a_return_naming_another_provider_is_refused(page: Page, council: CouncilApp) -> None:
+    state = to_the_provider(page, council).params["state"]
+    page.goto(f"/app/?code=their-code&state={state}&iss=https%3A%2F%2Fidp.example.org")
+    expect(page.get_by_role("alert")).to_contain_text("came back from another sign-in service")
+    assert kept_session(page) is None
+
+
 def test_cancelling_at_the_provider_says_so(page: Page, council: CouncilApp) -> None:
     to_the_provider(page, council)
     page.get_by_role("link", name="[ Cancel ]").click()

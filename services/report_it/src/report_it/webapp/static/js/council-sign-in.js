@@ -107,6 +107,11 @@ async function exchange(params, pending) {
   if (!pending || Date.now() - pending.started_at > PENDING_FOR_MS || params.get("state") !== pending.state) {
     throw new Error("This sign-in was not the one this app started (or it took too long), so it was refused. Sign in again.");
   }
+  // A provider that names itself on the way back (RFC 9207) must be the one the app sent the person to: a code from
+  // another is never sent to this one's token endpoint.
+  if (params.has("iss") && params.get("iss").replace(/\/$/, "") !== pending.issuer.replace(/\/$/, "")) {
+    throw new Error("This sign-in came back from another sign-in service, so it was refused. Sign in again.");
+  }
   let answer;
   try {
     answer = await tokenRequest(pending.token_endpoint, {
