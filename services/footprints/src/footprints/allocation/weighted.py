@@ -9,17 +9,13 @@ import time
 
 from ortools.graph.python import min_cost_flow
 from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
 
 from footprints.allocation.chains import place_by_chains
+from footprints.allocation.polish import SMALL, placeable_gap, polish_cp_sat, polish_lns
 from footprints.allocation.problem import Problem, Solution, evaluate, fairness_cost, to_solution
 from footprints.allocation.stranded import place_stranded
-from footprints.allocation.subproblem import subproblem
 
 TANGENTS = 16
-CP_SCALE = 10
-# Up to this many cases CP-SAT takes the whole problem at once; beyond, it works one footprint at a time.
-SMALL = 400
 # Transportation costs are integers per unit of effort: 840 is divisible by every effort from 1 to 8.
 UNIT_SCALE = 10 * 840
 
@@ -187,89 +183,6 @@ def improve(problem: Problem, chosen: dict[int, int | None], *, deadline: float)
     return chosen
 
 
-def polish_cp_sat(
-    problem: Problem, start: dict[int, int | None], *, time_limit_s: float, gap_limit: float
-) -> tuple[dict[int, int | None], float | None, str]:
-    """CP-SAT from the given plan, stopped at the time or relative gap limit: (plan, its bound, status)."""
-    model = cp_model.CpModel()
-    x = [model.new_bool_var("") for _ in problem.arcs]
-    terms = []
-    for i, case in enumerate(problem.cases):
-        unplaced = model.new_bool_var("")
-        model.add_exactly_one([x[a] for a in problem.arcs_of_case[i]] + [unplaced])
-        terms.append(round(problem.costs.unplaced_m * case.effort * CP_SCALE) * unplaced)
-        model.add_hint(unplaced, start.get(i) is None)
-    for a, arc in enumerate(problem.arcs):
-        terms.append(round(arc.cost * CP_SCALE) * x[a])
-        model.add_hint(x[a], start.get(arc.case) == a)
-    arcs_of_worker: list[list[int]] = [[] for _ in problem.workers]
-    for a, arc in enumerate(problem.arcs):
-        arcs_of_worker[arc.worker].append(a)
-    for j, worker in enumerate(problem.workers):
-        if not arcs_of_worker[j]:
-            continue
-        efforts = [problem.cases[problem.arcs[a].case].effort for a in arcs_of_worker[j]]
-        added = sum(e * x[a] for e, a in zip(efforts, arcs_of_worker[j], strict=True))
-        model.add(added <= math.floor(problem.free_capacity(j) + 1e-9))
-        if problem.costs.fair and worker.capacity > 0:
-            base = round(problem.fixed_load.get(worker.id, 0.0))
-            top = base + int(worker.capacity)
-            total = model.new_int_var(base, top, "")
-            model.add(total == base + added)
-            square = model.new_int_var(0, top * top, "")
-            model.add_multiplication_equality(square, [total, total])
-            terms.append(round(problem.costs.fairness_m / worker.capacity * CP_SCALE) * square)
-    model.minimize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
-    solver.parameters.relative_gap_limit = gap_limit
-    solver.parameters.num_workers = 2
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return start, None, solver.status_name(status).lower()
-    plan: dict[int, int | None] = dict.fromkeys(range(len(problem.cases)))
-    for a, arc in enumerate(problem.arcs):
-        if solver.boolean_value(x[a]):
-            plan[arc.case] = a
-    # The squared-load coefficients are rounded per worker, so CP-SAT's own bound is not a bound on the true fair
-    # objective; it is reported only without fair mode.
-    # Each case contributes one rounded cost (at most half a unit off), so widen the bound by that much.
-    slack = 0.5 * len(problem.cases) / CP_SCALE
-    bound = None if problem.costs.fair else solver.best_objective_bound / CP_SCALE - slack
-    return plan, bound, solver.status_name(status).lower()
-
-
-def polish_lns(
-    problem: Problem, chosen: dict[int, int | None], *, deadline: float, gap_limit: float, bound: float
-) -> dict[int, int | None]:
-    """Large-neighbourhood search: CP-SAT re-solves one footprint's cases at a time (the rest held still), a
-    model small enough to solve well on 2 cores, until the gap limit or the deadline."""
-    by_footprint: dict[str, list[int]] = {}
-    for i, case in enumerate(problem.cases):
-        by_footprint.setdefault(case.footprint, []).append(i)
-    groups = sorted(by_footprint.values(), key=len, reverse=True)
-    objective = evaluate(problem, chosen)[0]
-    stale = 0
-    round_no = 0
-    while time.perf_counter() < deadline and stale < len(groups) and groups:
-        rows = groups[round_no % len(groups)]
-        round_no += 1
-        sub, back, start = subproblem(problem, chosen, rows)
-        remaining = deadline - time.perf_counter()
-        plan, _, _ = polish_cp_sat(sub, start, time_limit_s=min(remaining, 10.0), gap_limit=0.0)
-        candidate = dict(chosen)
-        for k, i in enumerate(rows):
-            candidate[i] = back[plan[k]] if plan.get(k) is not None else None
-        value = evaluate(problem, candidate)[0]
-        if value < objective - 1e-6:
-            chosen, objective, stale = candidate, value, 0
-        else:
-            stale += 1
-        if objective > 0 and (objective - bound) / objective <= gap_limit:
-            break
-    return chosen
-
-
 def solve_weighted(
     problem: Problem, *, time_budget_s: float = 1.0, polish: bool = False, gap_limit: float = 0.001
 ) -> Solution:
@@ -285,8 +198,7 @@ def solve_weighted(
     chosen = improve(problem, chosen, deadline=deadline)
     objective, _, _ = evaluate(problem, chosen)
     status, method = "feasible", "lp_rounding"
-    gap = (objective - bound) / objective if objective > 0 else 0.0
-    if polish and gap > gap_limit and time.perf_counter() < deadline:
+    if polish and placeable_gap(problem, objective, bound) > gap_limit and time.perf_counter() < deadline:
         if len(problem.cases) <= SMALL:
             plan, cp_bound, cp_status = polish_cp_sat(
                 problem, chosen, time_limit_s=deadline - time.perf_counter(), gap_limit=gap_limit
@@ -296,7 +208,7 @@ def solve_weighted(
             if cp_bound is not None:
                 bound = max(bound, cp_bound)
         else:
-            chosen = polish_lns(problem, chosen, deadline=deadline, gap_limit=gap_limit, bound=bound)
+            chosen = polish_lns(problem, chosen, deadline=deadline, gap_limit=gap_limit, bound=bound, shares=values)
         method = "cp_sat"
     solution = to_solution(
         problem,
