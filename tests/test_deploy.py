@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from tests.deploy_support import kube
 from tests.deploy_support.deployment import (
@@ -263,7 +264,9 @@ def test_environment_variables_are_the_services_settings_and_load(overlay: str) 
             # The values parse, and production's own rules (a JWKS URL, no dev key) hold.
             settings = load_settings(service, environment)
             assert settings.environment == "production", where
-            assert settings.database_url == kube.DATABASE_PLACEHOLDER, f"{where}: the database URL is a Secret"
+            # The address is a setting; the password is only ever the Secret's (libpq reads PGPASSWORD).
+            assert make_url(settings.database_url).password is None, f"{where}: a password in the database URL"
+            assert environment.get("PGPASSWORD") == kube.SECRET_PLACEHOLDER, f"{where}: the password is a Secret"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -25,8 +25,8 @@ def settings_classes(service: Service) -> list[type[BaseSettings]]:
     return [service.settings_class(), *extra]
 
 
-# Read by the HTTP server (uvicorn), not by the service's settings.
-SERVER_ENV = frozenset({"FORWARDED_ALLOW_IPS"})
+# Read by the HTTP server (uvicorn) or the database driver (libpq: the role's password), not by the settings.
+SERVER_ENV = frozenset({"FORWARDED_ALLOW_IPS", "PGPASSWORD"})
 
 
 def unknown_env(service: Service, names: list[str] | set[str]) -> list[str]:

@@ -41,7 +41,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> Engine:
+    """The engine of `url`; on PostgreSQL a pool of `pool_size` connections and `max_overflow` more at a peak
+    (as many again unless given)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
@@ -52,7 +54,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         event.listen(engine, "savepoint", _sqlite_savepoint_takes_the_write_lock)
         watch_commits(engine)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    overflow = pool_size if max_overflow is None else max_overflow
+    engine = create_engine(url, pool_size=pool_size, max_overflow=overflow, pool_recycle=1800)
     _ping_connections_left_idle(engine)
     watch_commits(engine)
     return engine

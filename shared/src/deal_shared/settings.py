@@ -24,6 +24,10 @@ class ServiceSettings(BaseSettings):
 
     environment: Environment = Environment.development
     database_url: str
+    # Connections each process keeps open to PostgreSQL, and how many more it may open at a peak. The deployment
+    # sizes them to the pooler in front of the database (deploy/README.md, "Connections").
+    database_pool_size: int = Field(default=10, ge=1, description="Connections kept open per process")
+    database_max_overflow: int = Field(default=10, ge=0, description="Extra connections a process may open at a peak")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     # This service's own identity at the identity provider, for calling the other services (client credentials).
     identity: ServiceIdentity = Field(default_factory=ServiceIdentity)
