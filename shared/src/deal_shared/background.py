@@ -16,15 +16,19 @@ def repeat_until_stopped(
     log: logging.Logger,
     failure: str,
     rest_after_work: bool = True,
+    after_pass: Callable[[], None] | None = None,
 ) -> None:
     """Run `run_once` (which says how much it did) until `stop` is set, resting `rest_s` between passes. With
-    `rest_after_work=False` only an idle pass is followed by a rest, so that a backlog drains at once."""
+    `rest_after_work=False` only an idle pass is followed by a rest, so that a backlog drains at once.
+    `after_pass` is called after every pass, failed or not (a worker's heartbeat)."""
     while not stop.is_set():
         try:
             done = run_once()
         except Exception:  # the loop must outlive a failed pass (e.g. the database restarting)
             log.exception(failure)
             done = 0
+        if after_pass is not None:
+            after_pass()
         if rest_after_work or not done:
             stop.wait(rest_s)
 

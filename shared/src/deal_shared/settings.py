@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class ServiceSettings(BaseSettings):
     public_base_url: str = Field(default="", description="Base URL clients reach this service at")
     idempotency_ttl_hours: float = Field(
         default=48.0, gt=0, description="How long an Idempotency-Key's answer is kept for retries"
+    )
+    worker_heartbeat_path: Path = Field(
+        default=Path("var/worker-heartbeat"), description="Touched by the worker after every pass (liveness)"
     )
     idempotency_purge_seconds: float = Field(default=600.0, gt=0, description="How often expired keys are deleted")
 

@@ -12,6 +12,7 @@ import uvicorn
 from sqlmodel import Session
 
 from deal_shared.db import make_engine
+from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
 from footprints.config import Settings
 from footprints.db import migrate
 from footprints.demo import load_demo_people
@@ -77,6 +78,7 @@ def worker(settings: Settings) -> None:
         backoff=settings.outbox_backoff(),
         attempts=settings.outbox_max_attempts,
         concurrency=settings.outbox_concurrency,
+        heartbeat=Heartbeat(settings.worker_heartbeat_path),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -89,6 +91,14 @@ def worker(settings: Settings) -> None:
         deliverer.stop()
         http.close()
         engine.dispose()
+
+
+def worker_alive(settings: Settings, *, max_age_s: float) -> int:
+    reason = stale_reason(settings.worker_heartbeat_path, max_age_s=max_age_s)
+    if reason is not None:
+        print(f"footprints worker: {reason}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def rebalance(settings: Settings, args: argparse.Namespace) -> None:
@@ -133,6 +143,8 @@ def main() -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8002)
     commands.add_parser("worker", help="Run only the outbox delivery loop")
+    alive = commands.add_parser("worker-alive", help="Liveness: exit 1 if the worker has not finished a pass lately")
+    alive.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_S, help="Seconds allowed since the last pass")
     reb = commands.add_parser("rebalance", help="Re-solve the open cases (nightly) and store the certificate")
     reb.add_argument("--footprint", default=None, help="A footprint code; default the whole borough")
     reb.add_argument("--fair", action="store_true", help="Fair mode for this run")
@@ -151,6 +163,8 @@ def main() -> None:
         sys.exit(import_boundaries(settings, args))
     elif args.command == "worker":
         worker(settings)
+    elif args.command == "worker-alive":
+        sys.exit(worker_alive(settings, max_age_s=args.max_age))
     elif args.command == "rebalance":
         rebalance(settings, args)
     else:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.db import utcnow
 from deal_shared.errors import RemoteError
+from deal_shared.heartbeat import Heartbeat
 from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
 from deal_shared.report_it import CaseEvent, ReportItClient
 from deal_shared.versions import Outcome
@@ -187,6 +188,7 @@ class Deliverer:
         attempts: int,
         probe_every_s: float = 3.0,
         concurrency: int = 4,
+        heartbeat: Heartbeat | None = None,
     ):
         self._engine = engine
         self._client = ReportItClient(http)
@@ -196,13 +198,21 @@ class Deliverer:
         self._backoff = backoff
         self._attempts = attempts
         self._senders = ThreadPoolExecutor(concurrency, thread_name_prefix="footprints-outbox-send")
+        self._heartbeat = heartbeat
         self._loop = DaemonLoop(self.run, name="footprints-outbox")
 
     def start(self) -> None:
         self._loop.start()
 
     def run(self, stop: threading.Event) -> None:
-        repeat_until_stopped(stop, self.run_once, rest_s=self._poll_s, log=log, failure="outbox pass failed")
+        repeat_until_stopped(
+            stop,
+            self.run_once,
+            rest_s=self._poll_s,
+            log=log,
+            failure="outbox pass failed",
+            after_pass=self._heartbeat.beat if self._heartbeat is not None else None,
+        )
 
     def run_once(self) -> int:
         return deliver_due(

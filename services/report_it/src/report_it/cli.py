@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import uvicorn
 from sqlmodel import Session
 
 from deal_shared.db import make_engine
+from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
 from deal_shared.web.logging import configure_logging
 from report_it.categories import seed_categories
 from report_it.config import Settings
@@ -51,6 +53,8 @@ def main() -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8001)
     commands.add_parser("worker", help="Run only the outbox delivery (e-mail, webhooks, Footprints cases)")
+    alive = commands.add_parser("worker-alive", help="Liveness: exit 1 if the worker has not finished a pass lately")
+    alive.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_S, help="Seconds allowed since the last pass")
     anonymise = commands.add_parser(
         "anonymise",
         help="Remove reporters' contact details from long-closed reports, and addresses never confirmed",
@@ -74,6 +78,10 @@ def main() -> None:
         uvicorn.run("report_it.main:create_app", factory=True, host=args.host, port=args.port, log_config=None)
     elif args.command == "worker":
         run_worker(settings)
+    elif args.command == "worker-alive":
+        reason = stale_reason(settings.worker_heartbeat_path, max_age_s=args.max_age)
+        if reason is not None:
+            sys.exit(f"report-it worker: {reason}")
     elif args.command == "import-populations":
         count = import_populations(settings, args.file, source=args.source, year=args.year)
         print(f"report-it: {count} ward populations imported")
@@ -94,7 +102,7 @@ def run_worker(settings: Settings) -> None:
         signal.signal(signum, lambda *_: stop.set())
     deliverer = Deliverer(engine, settings)
     try:
-        deliverer.run_forever(stop)
+        deliverer.run_forever(stop, heartbeat=Heartbeat(settings.worker_heartbeat_path))
     finally:
         deliverer.close()
         engine.dispose()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col
 
 from deal_shared.background import DaemonLoop, repeat_until_stopped
+from deal_shared.heartbeat import Heartbeat
 from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
@@ -188,7 +189,7 @@ class Deliverer:
         if retried_through and peer is not None:
             peer.peer_is_back(self.engine, sparing=lease)
 
-    def run_forever(self, stop: threading.Event) -> None:
+    def run_forever(self, stop: threading.Event, *, heartbeat: Heartbeat | None = None) -> None:
         # A batch with messages in it is followed at once by the next, so a backlog drains; an empty one waits a poll.
         repeat_until_stopped(
             stop,
@@ -197,6 +198,7 @@ class Deliverer:
             log=log,
             failure="outbox delivery failed; trying again",
             rest_after_work=False,
+            after_pass=heartbeat.beat if heartbeat is not None else None,
         )
 
 
