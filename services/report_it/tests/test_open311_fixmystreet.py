@@ -322,3 +322,46 @@ def test_a_refused_request_stores_nothing(make_settings, token_for, fresh_db) ->
         bad_photo = [("photo1", ("x.jpeg", b"not a photo", "image/jpeg"))]
         assert_error(http.post("/requests.json", data=fly_tip(key), files=bad_photo), "json", 400)
     assert stored(fresh_db) == ({}, {})
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_photo_files_on_an_update_are_cleaned_attached_and_read_back(
+    client: httpx.Client, open311: Open311, fmt: str, staff_headers
+) -> None:
+    """FixMyStreet with upload_files posts a comment's photos as file parts of the update, with no media_url."""
+    request_id = submit(client, open311.key)
+    fields = {
+        "api_key": open311.key,
+        "service_request_id": request_id,
+        "update_id": f"fms-{uuid.uuid4().hex[:8]}",
+        "updated_datetime": "2026-12-07T10:15:00+00:00",
+        "status": "OPEN",
+        "description": "It is still there, and more has been added",
+        "first_name": "Pat",
+        "last_name": "Resident",
+        "email": "pat@example.org",
+    }
+    photo = [("photo1", ("comment.jpeg", jpeg_with_gps(), "image/jpeg"))]
+    answer = client.post(f"/servicerequestupdates.{fmt}", data=fields, files=photo)
+    assert answer.status_code == 200, answer.text
+    photos = staff_report(open311, request_id, staff_headers)["photos"]
+    assert len(photos) == 1
+    stored = httpx.get(photos[0]["url"] if photos[0]["url"].startswith("http") else f"{open311.base}{photos[0]['url']}")
+    assert stored.status_code == 200 and b"Exif" not in stored.content and b"PhoneMaker" not in stored.content
+    (published,) = [u for u in updates_of(client, request_id, fmt) if u["description"] == fields["description"]]
+    assert published["media_url"] and published["media_url"].endswith(f"{photos[0]['id']}.jpg")
+    # The same update sent again (a retry) attaches nothing more.
+    again = client.post(f"/servicerequestupdates.{fmt}", data=fields, files=photo)
+    assert again.status_code == 200, again.text
+    assert len(staff_report(open311, request_id, staff_headers)["photos"]) == 1
+
+
+def test_a_bad_photo_file_on_an_update_is_refused_naming_the_part(client: httpx.Client, open311: Open311) -> None:
+    request_id = submit(client, open311.key)
+    fields = {"api_key": open311.key, "service_request_id": request_id, "status": "OPEN", "description": "Look"}
+    refused = client.post(
+        "/servicerequestupdates.json", data=fields, files=[("photo1", ("x.jpeg", b"%PDF-1.4 no", "image/jpeg"))]
+    )
+    assert_error(refused, "json", 400)
+    assert "photo1" in refused.text
+    assert all(u["description"] != "Look" for u in updates_of(client, request_id, "json"))  # nothing was taken

@@ -17,6 +17,8 @@ from sqlmodel import Session, col, select
 
 from deal_shared.db import utcnow
 from deal_shared.report_it import ActorKind, ReportStatus
+from report_it.config import Settings
+from report_it.errors import TooManyPhotos
 from report_it.lifecycle import TRANSITIONS, Actor, apply_update, is_correction
 from report_it.models import Category, Photo, Report, ReportUpdate
 from report_it.open311 import statuses
@@ -25,7 +27,9 @@ from report_it.open311.errors import UnknownRequest
 from report_it.open311.formats import w3c
 from report_it.open311.models import ApiKey, UpdateReceipt
 from report_it.open311.params import Params, bad
-from report_it.open311.submit import find_report, media_urls
+from report_it.open311.submit import cleaned_photos, find_report, media_urls
+from report_it.report_photos import attach_photos
+from report_it.storage import PhotoStorage
 
 
 def _statuses_over_time(session: Session, report_ids: set[UUID]) -> dict[UUID, list[tuple[Any, str, str | None]]]:
@@ -132,8 +136,33 @@ def _status_move(raw_status: str, current: ReportStatus) -> tuple[ReportStatus |
     )
 
 
-def post_update(session: Session, *, params: Params, api_key: ApiKey, exposed: dict[str, Category]) -> str:
-    """Apply a client's update once per update_id; returns the update_id to answer with (ours)."""
+def _attached_photos(
+    session: Session, params: Params, *, report: Report, settings: Settings, storage: PhotoStorage
+) -> list[Photo]:
+    cleaned = cleaned_photos(params, settings)
+    if not cleaned:
+        return []
+    try:
+        return attach_photos(
+            session, report=report, photos=cleaned, storage=storage, limit=settings.max_photos_per_report
+        )
+    except TooManyPhotos as exc:
+        raise bad(params.uploads[0].part, exc.detail) from None
+
+
+def post_update(
+    session: Session,
+    *,
+    params: Params,
+    api_key: ApiKey,
+    exposed: dict[str, Category],
+    settings: Settings,
+    storage: PhotoStorage,
+) -> str:
+    """Apply a client's update once per update_id; returns the update_id to answer with (ours).
+
+    Photo files (FixMyStreet's `photo1`, ... with `upload_files`) go through the same cleaning as /v1's and are
+    attached to the report; the update carries the first, so the timeline and servicerequestupdates show it."""
     key_id, key_name = api_key.id, api_key.name
     service_request_id = params.get("service_request_id")
     if service_request_id is None:
@@ -152,9 +181,10 @@ def post_update(session: Session, *, params: Params, api_key: ApiKey, exposed: d
     params.datetime("updated_datetime")  # checked, not trusted: the timeline records when we heard of it
     description = params.text("description", max_length=4000)
     links = media_urls(params)
+    photos = _attached_photos(session, params, report=report, settings=settings, storage=storage)
     new, note = _status_move(raw_status, current)
     applied = None
-    if new is not None or description or note:
+    if new is not None or description or note or photos:
         actor = Actor(kind=ActorKind.service, name=key_name)
         applied = apply_update(
             session,
@@ -163,6 +193,7 @@ def post_update(session: Session, *, params: Params, api_key: ApiKey, exposed: d
             status=new,
             public_text=description,
             internal_note=note,
+            photo=photos[0] if photos else None,
             correcting=new is not None and is_correction(current, new),
         )
     receipt = UpdateReceipt(

@@ -169,9 +169,14 @@ def list_request_updates(
     summary="Update a request: status and message (api_key required)",
     openapi_extra=UPDATE_FORM,
 )
-def post_request_update(fmt: FormatDep, params: ParamsDep, key: ApiKeyDep, session: SessionDep) -> Response:
+def post_request_update(
+    request: Request, fmt: FormatDep, params: ParamsDep, key: ApiKeyDep, session: SessionDep
+) -> Response:
     exposed = services.exposed_categories(session)
-    update_id = request_updates.post_update(session, params=params, api_key=key, exposed=exposed)
+    state = request.app.state
+    update_id = request_updates.post_update(
+        session, params=params, api_key=key, exposed=exposed, settings=state.settings, storage=state.storage
+    )
     return render(fmt, "service_request_updates", [{"update_id": update_id}])
 
 
