@@ -203,7 +203,6 @@ def test_a_backlog_goes_out_over_several_senders_never_two_of_one_report_at_once
             wait_for(lambda: len(receiver.applied) == 2 * len(reports), timeout=30)
     assert receiver.most_at_once >= 2, "different reports' events were sent one at a time"
     assert not receiver.one_report_overlapping, "two events of one report were in flight at once"
-    # Each event once; order across passes is not promised (a retry's jitter can put one behind the next), which is
-    # why each carries the case's sequence for Report IT to ignore a late one.
+    # Each event once (their order across passes: test_event_order_across_passes.py).
     for report in reports:
         assert sorted(event.kind for r, event in receiver.posts if r == report) == ["allocated", "in_progress"]

@@ -1,9 +1,10 @@
 """Case events back to the source system (Report IT): written in the change's transaction, delivered later with
-retries (capped exponential backoff, full jitter) and the event id as idempotency key, in order per report as far as
-one pass goes.
+retries (capped exponential backoff, full jitter) and the event id as idempotency key, in order per report: an event
+is not taken while an earlier one of its report waits (out a backoff, or leased by another deliverer).
 
-Retries can still deliver an earlier event after a later one, so each event carries the case's sequence after its
-change; Report IT applies only an event newer than the last it applied and answers a late one "stale, ignored"."""
+Each event also carries the case's sequence after its change, and Report IT applies only an event newer than the
+last it applied, answering a late one "stale, ignored": a lease taken over from a deliverer that was only slow can
+still send one twice or late."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import Engine, update
+from sqlalchemy import ColumnElement, Engine, and_, exists, or_, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col
 
@@ -29,6 +31,27 @@ from footprints.models import Case, OutboxEvent
 REPORT_IT = "report_it"
 # The events still to deliver: every one goes to Report IT.
 UNSENT = unsent(OutboxEvent)
+_EARLIER = aliased(OutboxEvent)
+
+
+def not_behind_a_waiting_event() -> ColumnElement[bool]:
+    """No earlier event of the same report is unsent and not yet due (waiting out its backoff, or leased by another
+    deliverer). Sent past one, an event would overtake it, and Report IT would then ignore the earlier one as stale
+    (its note missing from the report's timeline). An earlier event that is due is taken in the same batch, and
+    that batch sends one report's events in order."""
+    return ~exists().where(
+        _EARLIER.source_id == OutboxEvent.source_id,
+        _EARLIER.state == "pending",
+        _EARLIER.delivered_at.is_(None),
+        _EARLIER.failed_at.is_(None),
+        _EARLIER.next_attempt_at > utcnow(),
+        or_(
+            _EARLIER.created_at < OutboxEvent.created_at,
+            and_(_EARLIER.created_at == OutboxEvent.created_at, _EARLIER.id < OutboxEvent.id),
+        ),
+    )
+
+
 log = logging.getLogger(__name__)
 
 
@@ -90,6 +113,7 @@ def deliver_due(
             engine,
             OutboxEvent,
             *UNSENT,
+            not_behind_a_waiting_event(),
             order_by=[col(OutboxEvent.created_at), col(OutboxEvent.id)],
             limit=100,
             lease_s=max(lease_s, 2 * send_budget_s),
