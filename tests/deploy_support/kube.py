@@ -20,7 +20,7 @@ Object = dict[str, Any]
 
 def schema_problem(obj: Object) -> str | None:
     """Strict validation against the Kubernetes schemas shipped in kubernetes-validate, or for a custom resource
-    (Gateway API, the controller's policies) against the schema vendored from its published CRD: unknown fields
+    (Gateway API, the controller's policies, CloudNativePG) against its schema in crd_schemas/: unknown fields
     fail, and so does a kind no schema knows (no warning passes silently)."""
     label = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
     if (vendored := crd_schema.schema_path(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))) is not None:
