@@ -28,6 +28,7 @@ from deal_shared.report_it import (
     ReportCreate,
     ReportStatus,
 )
+from deal_shared.sql import one_of_param
 from report_it import targets
 from report_it.answers import priority_for, validate_answers
 from report_it.categories import get_category
@@ -349,12 +350,18 @@ _NEARBY_QUERY = (
     .order_by(_SQUARED_DISTANCE)
     .limit(bindparam("limit"))
 )
-_PUBLIC_ROWS_QUERY = sa_select(*_NEARBY_COLUMNS).where(col(Report.id).in_(bindparam("report_ids", expanding=True)))
-_PHOTOS_QUERY = (
-    sa_select(Photo.id, Photo.report_id, Photo.width, Photo.height)
-    .where(col(Photo.report_id).in_(bindparam("report_ids", expanding=True)))
-    .order_by(col(Photo.report_id), col(Photo.position))
-)
+_PUBLIC_ROWS_QUERY = {
+    dialect: sa_select(*_NEARBY_COLUMNS).where(one_of_param(col(Report.id), "report_ids", dialect=dialect))
+    for dialect in ("postgresql", "sqlite")
+}
+_PHOTOS_QUERY = {
+    dialect: (
+        sa_select(Photo.id, Photo.report_id, Photo.width, Photo.height)
+        .where(one_of_param(col(Photo.report_id), "report_ids", dialect=dialect))
+        .order_by(col(Photo.report_id), col(Photo.position))
+    )
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def nearby_open_reports(
@@ -393,7 +400,9 @@ def nearby_open_reports(
 
 def public_rows(connection: Connection, report_ids: Sequence[UUID]) -> list[Row]:
     """The columns a public report shows (as the nearby lookup reads them), for these reports."""
-    return list(connection.execute(_PUBLIC_ROWS_QUERY, {"report_ids": list(report_ids)})) if report_ids else []
+    if not report_ids:
+        return []
+    return list(connection.execute(_PUBLIC_ROWS_QUERY[connection.dialect.name], {"report_ids": list(report_ids)}))
 
 
 def photo_rows_by_report(connection: Connection, reports: Sequence[Row]) -> dict[UUID, list[Row]]:
@@ -401,6 +410,7 @@ def photo_rows_by_report(connection: Connection, reports: Sequence[Row]) -> dict
     grouped: dict[UUID, list[Row]] = {report.id: [] for report in reports}
     with_photos = [report.id for report in reports if report.photo_count]
     if with_photos:
-        for row in connection.execute(_PHOTOS_QUERY, {"report_ids": with_photos}):
+        query = _PHOTOS_QUERY[connection.dialect.name]
+        for row in connection.execute(query, {"report_ids": with_photos}):
             grouped[row.report_id].append(row)
     return grouped
