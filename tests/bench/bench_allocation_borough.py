@@ -22,7 +22,7 @@ from footprints.allocation.exact import solve_mip
 from footprints.allocation.polish import placeable_gap
 from footprints.allocation.problem import CostModel, Problem, Solution, chosen_from, to_solution
 from footprints.allocation.synthetic import generate_borough
-from footprints.allocation.weighted import solve_weighted
+from footprints.allocation.weighted import NEAREST, solve_weighted
 
 
 def _unplaced(problem: Problem, solution: Solution) -> tuple[int, int]:
@@ -38,7 +38,8 @@ def _unplaced(problem: Problem, solution: Solution) -> tuple[int, int]:
 def run(n_cases: int, n_workers: int, seed: int, method: str, seconds: float) -> str:
     instance = generate_borough(n_cases=n_cases, n_workers=n_workers, seed=seed)
     started = time.perf_counter()
-    problem = Problem.build(instance.cases, instance.workers, costs=CostModel(), today=instance.today)
+    nearest = None if method == "exact" else NEAREST
+    problem = Problem.build(instance.cases, instance.workers, costs=CostModel(), today=instance.today, nearest=nearest)
     built = time.perf_counter() - started
     if method == "exact":
         start = solve_weighted(problem, time_budget_s=5.0)
@@ -63,7 +64,7 @@ def run(n_cases: int, n_workers: int, seed: int, method: str, seconds: float) ->
         f"{n_cases}x{n_workers} seed {seed} {method:>7} ({seconds:g} s): objective {solution.objective:14,.0f} "
         f"bound {solution.lower_bound:14,.0f} gap {gap:>7}, {placeable:.2%} without the cases no one can take; "
         f"unplaced effort {unplaced} ({impossible} no one can take); travel {solution.travel_m / 1000:.1f} km; "
-        f"{elapsed:.2f} s (build {built:.2f} s); peak {peak_mb:.0f} MB"
+        f"{elapsed:.2f} s (build {built:.2f} s); peak {peak_mb:.0f} MB; {len(problem.arcs):,} pairs"
     )
 
 

@@ -12,7 +12,7 @@ from deal_shared.db import utcnow
 from footprints.allocation.flow import solve_unit
 from footprints.allocation.problem import CostModel, Problem, Solution, WorkerState
 from footprints.allocation.repair import repair
-from footprints.allocation.weighted import solve_weighted
+from footprints.allocation.weighted import NEAREST, solve_weighted
 from footprints.cases import set_worker
 from footprints.models import Absence, Case, RebalanceRun, Worker
 from footprints.state import case_item, open_cases, worker_states
@@ -42,8 +42,11 @@ def plan_rebalance(
         if case.id not in scoped_ids and case.worker_id is not None:
             fixed[case.worker_id] = fixed.get(case.worker_id, 0.0) + case.effort_points
     items = [case_item(c) for c in scoped]
-    problem = Problem.build(items, workers, costs=costs, today=today, fixed_load=fixed)
-    if all(item.effort == 1 for item in items):
+    unit = all(item.effort == 1 for item in items)
+    # The weighted path keeps each case's nearest pairs (its bound still covers them all); the flow takes them all.
+    nearest = None if unit else NEAREST
+    problem = Problem.build(items, workers, costs=costs, today=today, fixed_load=fixed, nearest=nearest)
+    if unit:
         solution = solve_unit(problem, time_budget_s=time_budget_s)
     else:
         solution = solve_weighted(problem, time_budget_s=time_budget_s, polish=polish)

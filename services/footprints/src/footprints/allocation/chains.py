@@ -12,6 +12,9 @@ from footprints.allocation.problem import Problem, evaluate
 # Four moves reach across a skill pool and back through the workers who hold two skills; deeper chains found
 # nothing more on the borough-like instances.
 MAX_DEPTH = 8
+# Pairs one search may look at: a search in a pool with no room anywhere would otherwise look at all of them, at
+# every depth; one that succeeds looks at a few thousand.
+MAX_LOOKS = 5_000
 EPS = 1e-9
 
 
@@ -81,8 +84,9 @@ def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[
         elif j not in labels or (deficit, cost) < (labels[j].deficit, labels[j].cost):
             labels[j] = Label(deficit, cost, None, i, a)
     frontier = list(labels)
+    looks = 0
     for _ in range(max_depth):
-        if best is not None:
+        if best is not None or looks > MAX_LOOKS:
             break
         reached: dict[int, Label] = {}
         for j in frontier:
@@ -92,6 +96,7 @@ def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[
                 if moved < label.deficit - EPS:
                     continue
                 current = plan.chosen[c]
+                looks += len(problem.arcs_of_case[c])
                 base = label.cost - problem.arcs[current].cost
                 if moved < effort and (drop is None or (moved, base) < drop[:2]):
                     drop = (moved, base, j, c)
@@ -125,23 +130,28 @@ def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[
     return chain
 
 
-def place_by_chains(problem: Problem, chosen: dict[int, int | None], *, deadline: float) -> dict[int, int | None]:
-    """Try a chain for every stranded case, the largest first (they are the hardest to fit). A case a chain drops
-    is smaller than the one it placed, so the unplaced effort falls with every chain and the loop ends."""
+def place_by_chains(
+    problem: Problem, chosen: dict[int, int | None], *, deadline: float, lp_unplaced: list[float] | None = None
+) -> dict[int, int | None]:
+    """Try a chain for every stranded case: first those the relaxation placed (`lp_unplaced`: effort it left
+    unplaced, per case), then the rest, the largest first within each (they are the hardest to fit). A case a
+    chain drops is smaller than the one it placed, so the unplaced effort falls with every chain and the loop ends."""
     plan = Plan.of(problem, dict(chosen))
-    waiting = [
-        (-problem.cases[i].effort, i) for i, arcs in enumerate(problem.arcs_of_case) if arcs and chosen.get(i) is None
-    ]
+
+    def key(i: int) -> tuple[bool, int, int]:
+        effort = problem.cases[i].effort
+        return (lp_unplaced is not None and lp_unplaced[i] >= effort - 1e-6, -effort, i)
+
+    waiting = [key(i) for i, arcs in enumerate(problem.arcs_of_case) if arcs and chosen.get(i) is None]
     heapq.heapify(waiting)
     while waiting and time.perf_counter() < deadline:
-        _, i = heapq.heappop(waiting)
+        i = heapq.heappop(waiting)[2]
         chain = find_chain(plan, i)
         if chain is None:
             continue
         # The first move is onto a worker with room (or a drop): applied in order, no load ever exceeds capacity.
         for case, arc in chain:
             plan.move(case, arc)
-        dropped = chain[0][0] if chain[0][1] is None else None
-        if dropped is not None:
-            heapq.heappush(waiting, (-problem.cases[dropped].effort, dropped))
+        if chain[0][1] is None:
+            heapq.heappush(waiting, key(chain[0][0]))
     return plan.chosen

@@ -8,6 +8,7 @@ import time
 
 from ortools.graph.python import min_cost_flow
 
+from footprints.allocation.bound import full_bound, worker_prices
 from footprints.allocation.problem import Problem, Solution, to_solution
 
 # Costs are integers in a flow network: decimetres keep rounding far below anything that matters.
@@ -67,6 +68,14 @@ def solve_unit(problem: Problem, *, time_budget_s: float = 0.0) -> Solution:
         elapsed_s=elapsed,
         time_budget_s=time_budget_s,
     )
-    # Integral and exact: the flow's optimum is the proven bound (up to the decimetre rounding of costs).
+    # Integral and exact: the flow's optimum is the proven bound (up to the decimetre rounding of costs), unless
+    # pairs were pruned: then its prices give the bound over all of them.
     solution.lower_bound = solution.objective
+    if problem.pruned:
+        shares = [0.0] * len(problem.arcs)
+        for a in chosen.values():
+            if a is not None:
+                shares[a] = 1.0
+        solution.lower_bound = min(solution.objective, full_bound(problem, worker_prices(problem, shares)))
+        solution.status = "optimal" if solution.lower_bound >= solution.objective - 1e-6 else "feasible"
     return solution

@@ -10,6 +10,7 @@ from datetime import date
 import numpy as np
 
 from deal_shared.geo import METRES_PER_DEGREE
+from footprints.allocation.pairs import Pairs, pairs, skill_blocks
 
 WorkerId = Hashable
 CaseId = Hashable
@@ -88,7 +89,7 @@ def fairness_cost(load: float, capacity: float, costs: CostModel) -> float:
     return costs.fairness_m * load * load / capacity
 
 
-@dataclass
+@dataclass(slots=True)
 class Arc:
     case: int
     worker: int
@@ -108,6 +109,9 @@ class Problem:
     fixed_load: dict[WorkerId, float] = field(default_factory=dict)
     arcs: list[Arc] = field(default_factory=list)
     arcs_of_case: list[list[int]] = field(default_factory=list)
+    forced_from: frozenset[WorkerId] = frozenset()
+    # Some eligible pairs were left out (`nearest`): the relaxation's optimum alone is then no proven bound.
+    pruned: bool = False
 
     @classmethod
     def build(
@@ -119,22 +123,35 @@ class Problem:
         today: date,
         fixed_load: dict[WorkerId, float] | None = None,
         forced_from: frozenset[WorkerId] = frozenset(),
+        nearest: int | None = None,
     ) -> Problem:
-        """Index the eligible pairs; `forced_from` are workers whose cases must move (no move penalty)."""
-        problem = cls(cases=cases, workers=workers, costs=costs, today=today, fixed_load=dict(fixed_load or {}))
+        """Index the eligible pairs; `forced_from` are workers whose cases must move (no move penalty). With
+        `nearest`, each case keeps only its cheapest pairs (and its current worker): the plan is then found among
+        those, and the bound is checked against all pairs (bound.py), so it stays a bound on the whole problem."""
+        problem = cls(
+            cases=cases,
+            workers=workers,
+            costs=costs,
+            today=today,
+            fixed_load=dict(fixed_load or {}),
+            forced_from=forced_from,
+        )
         worker_index = {w.id: j for j, w in enumerate(workers)}
-        by_skill: dict[str, list[int]] = {}
-        for j, worker in enumerate(workers):
-            for skill in worker.skills:
-                by_skill.setdefault(skill, []).append(j)
         per_case: list[list[Arc]] = [[] for _ in cases]
-        cases_by_skill: dict[str, list[int]] = {}
-        for i, case in enumerate(cases):
-            cases_by_skill.setdefault(case.skill, []).append(i)
-        for skill, case_rows in cases_by_skill.items():
-            columns = by_skill.get(skill, [])
-            if columns:
-                _arcs_for_skill(problem, case_rows, columns, per_case, worker_index, forced_from)
+        # Fair mode's bound has no check for pruned pairs (see bound.py), so it keeps them all.
+        keep = None if costs.fair else nearest
+        for rows, columns in skill_blocks(cases, workers):
+            block = pairs(
+                cases,
+                workers,
+                rows,
+                columns,
+                costs=costs,
+                today_ordinal=today.toordinal(),
+                worker_index=worker_index,
+                forced_from=forced_from,
+            )
+            _arcs_for_block(problem, block, per_case, keep)
         for own in per_case:
             problem.arcs_of_case.append(list(range(len(problem.arcs), len(problem.arcs) + len(own))))
             problem.arcs.extend(own)
@@ -145,62 +162,36 @@ class Problem:
         return max(0.0, worker.capacity - self.fixed_load.get(worker.id, 0.0))
 
 
-def _arcs_for_skill(
-    problem: Problem,
-    rows: list[int],
-    columns: list[int],
-    per_case: list[list[Arc]],
-    worker_index: dict[WorkerId, int],
-    forced_from: frozenset[WorkerId],
-) -> None:
-    """All (case, worker) pairs of one skill at once: distances and the area rule as array operations."""
-    cases = [problem.cases[i] for i in rows]
-    workers = [problem.workers[j] for j in columns]
-    case_lat = np.array([c.lat for c in cases])[:, None]
-    case_long = np.array([c.long for c in cases])[:, None]
-    worker_lat = np.array([w.lat for w in workers])[None, :]
-    worker_long = np.array([w.long for w in workers])[None, :]
-    cos = np.cos(np.radians((case_lat + worker_lat) / 2))
-    travel = np.hypot((case_long - worker_long) * cos, case_lat - worker_lat) * METRES_PER_DEGREE
-    case_fp = np.array([c.footprint for c in cases], dtype=object)[:, None]
-    worker_fp = np.array([w.footprint for w in workers], dtype=object)[None, :]
-    lent = case_fp != worker_fp
-    ok = ~lent | (travel <= problem.costs.lending_radius_m)
-    ok &= np.array([w.available_on(problem.today) for w in workers])[None, :]
-    for col, worker in enumerate(workers):
-        if worker.absences:
-            ok[:, col] &= np.array([worker.available_on(c.due) for c in cases])
-    cost = travel + np.where(lent, problem.costs.lending_penalty_m, 0.0)
-    for r, c in zip(*np.nonzero(ok), strict=True):
-        case = cases[r]
-        worker = workers[c]
-        if case.pinned and case.current != worker.id:
-            continue
-        # Moving a case off a worker who can still do it costs; moving it off an absent one does not.
-        moving = case.current is not None and case.current != worker.id and case.current not in forced_from
-        extra = problem.costs.move_penalty_m if moving and case.current in worker_index else 0.0
-        per_case[rows[r]].append(
-            Arc(
-                case=rows[r],
-                worker=columns[c],
-                cost=float(cost[r, c]) + extra,
-                travel=float(travel[r, c]),
-                lent=bool(lent[r, c]),
-            )
-        )
+def _arcs_for_block(problem: Problem, block: Pairs, per_case: list[list[Arc]], nearest: int | None) -> None:
+    """The arcs of one block of pairs; with `nearest`, only that many cheapest per case (and its current worker)."""
+    keep = block.ok
+    if nearest is not None and block.ok.shape[1] > nearest:
+        masked = np.where(block.ok, block.cost, np.inf)
+        kth = np.partition(masked, nearest - 1, axis=1)[:, nearest - 1 : nearest]
+        keep = block.ok & ((masked <= kth) | (block.columns[None, :] == block.current[:, None]))
+        problem.pruned = problem.pruned or bool((keep != block.ok).any())
+    r, c = np.nonzero(keep)
+    # Gathered as plain lists first: one Python object per pair is the cost of the build, so keep it to that.
+    cases = np.array(block.rows, dtype=np.int64)[r].tolist()
+    columns = block.columns[c].tolist()
+    for i, j, cost, travel, lent in zip(
+        cases, columns, block.cost[r, c].tolist(), block.travel[r, c].tolist(), block.lent[r, c].tolist(), strict=True
+    ):
+        per_case[i].append(Arc(i, j, cost, travel, lent))
     # A pinned case stays with its worker even when the area or availability rules would not pick them.
-    for r, case in enumerate(cases):
-        if case.pinned and case.current in worker_index and not per_case[rows[r]]:
-            j = worker_index[case.current]
-            if j in columns:
-                c = columns.index(j)
-                per_case[rows[r]].append(
+    for r, i in enumerate(block.rows):
+        case = problem.cases[i]
+        if case.pinned and not per_case[i] and block.current[r] >= 0:
+            where = np.nonzero(block.columns == block.current[r])[0]
+            if len(where):
+                c = int(where[0])
+                per_case[i].append(
                     Arc(
-                        case=rows[r],
-                        worker=j,
-                        cost=float(cost[r, c]),
-                        travel=float(travel[r, c]),
-                        lent=bool(lent[r, c]),
+                        case=i,
+                        worker=int(block.columns[c]),
+                        cost=float(block.cost[r, c]),
+                        travel=float(block.travel[r, c]),
+                        lent=bool(block.lent[r, c]),
                     )
                 )
 

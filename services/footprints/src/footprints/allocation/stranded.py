@@ -74,8 +74,14 @@ def place_stranded(
     """Re-solve exactly, group by group, the neighbourhood of stranded cases where the plan leaves more effort
     unplaced than the relaxation did (`lp_unplaced`: effort the relaxation left unplaced, per case), one ring
     deeper each time while that stays so."""
+    waiting = stranded(problem, chosen)
+    # No more unplaced than the relaxation (which, at 10^6 a point against metres of travel, leaves unplaced as
+    # little as any plan can): nothing to repair.
+    relaxed = sum(lp_unplaced[i] for i, arcs in enumerate(problem.arcs_of_case) if arcs)
+    if sum(problem.cases[i].effort for i in waiting) <= relaxed + 1e-6:
+        return chosen
     objective = evaluate(problem, chosen)[0]
-    for group in groups(problem, stranded(problem, chosen)):
+    for group in groups(problem, waiting):
         previous: list[int] = []
         for rings in range(1, MAX_RINGS + 1):
             remaining = deadline - time.perf_counter()
