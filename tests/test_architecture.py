@@ -38,3 +38,24 @@ def test_each_service_has_its_own_database_setting() -> None:
         assert f"var/{service}.db" in config
         for other in set(SERVICES) - {service}:
             assert f"{other}.db" not in config and f"{other.upper()}_DATABASE_URL" not in config
+
+
+def test_every_engine_a_service_makes_has_its_configured_pool() -> None:
+    """The deployment sizes each process's pool to the pooler (<PREFIX>_DATABASE_POOL_SIZE): an engine made from
+    the URL alone would open the default 10+10 and break that budget."""
+    for service in SERVICES:
+        for path in (ROOT / "services" / service / "src").rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "make_engine":
+                    raise AssertionError(f"{path}:{node.lineno}: use settings.database_engine(), not make_engine")
+
+
+def test_the_pool_settings_reach_the_engine(postgres_admin_url: str) -> None:
+    from report_it.config import Settings
+
+    settings = Settings(database_url=postgres_admin_url, database_pool_size=3, database_max_overflow=1)
+    engine = settings.database_engine()
+    try:
+        assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import Engine
 
 from deal_shared.auth import AuthSettings
 from deal_shared.client_credentials import ServiceIdentity
+from deal_shared.db import make_engine
 from deal_shared.working_time import WorkingTimeSettings
 
 
@@ -43,6 +45,12 @@ class ServiceSettings(BaseSettings):
         default=Path("var/worker-heartbeat"), description="Touched by the worker after every pass (liveness)"
     )
     idempotency_purge_seconds: float = Field(default=600.0, gt=0, description="How often expired keys are deleted")
+
+    def database_engine(self) -> Engine:
+        """The engine of `database_url` with this process's pool size: every engine a service makes comes here."""
+        return make_engine(
+            self.database_url, pool_size=self.database_pool_size, max_overflow=self.database_max_overflow
+        )
 
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.idempotency_ttl_hours)

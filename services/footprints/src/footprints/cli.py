@@ -11,7 +11,6 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import Session
 
-from deal_shared.db import make_engine
 from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
 from footprints.config import Settings
 from footprints.db import migrate
@@ -30,7 +29,7 @@ NIGHTLY_WAIT_S = 120.0
 
 def setup(settings: Settings, *, demo: bool) -> None:
     migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             loaded = load_illustrative(session)
@@ -43,7 +42,7 @@ def setup(settings: Settings, *, demo: bool) -> None:
 
 
 def import_boundaries(settings: Settings, args: argparse.Namespace) -> int:
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         document, table = read_files(Path(args.wards), Path(args.table))
         boundary_set = validate(
@@ -69,7 +68,7 @@ def import_boundaries(settings: Settings, args: argparse.Namespace) -> int:
 
 def worker(settings: Settings) -> None:
     """Only the delivery loop: production runs it as its own Deployment."""
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     http = report_it_http(settings)
     deliverer = Deliverer(
         engine,
@@ -102,7 +101,7 @@ def worker_alive(settings: Settings, *, max_age_s: float) -> int:
 
 
 def rebalance(settings: Settings, args: argparse.Namespace) -> None:
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             # The nightly run waits for an on-demand one to finish rather than skip the night.

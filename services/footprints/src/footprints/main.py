@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deal_shared.auth import TokenVerifier
-from deal_shared.db import make_engine, migration_readiness
+from deal_shared.db import migration_readiness
 from deal_shared.idempotency_expiry import ExpiryLoop
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(SERVICE, chosen.log_level)
-        engine = make_engine(chosen.database_url)
+        engine = chosen.database_engine()
         app.state.settings = chosen
         app.state.engine = engine
         app.state.calendar = WorkingCalendar.from_settings(chosen.working_time)

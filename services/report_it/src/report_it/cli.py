@@ -11,7 +11,6 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import Session
 
-from deal_shared.db import make_engine
 from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
 from deal_shared.web.logging import configure_logging
 from report_it.categories import seed_categories
@@ -28,7 +27,7 @@ from report_it.templates import seed_templates
 
 def setup(settings: Settings, *, demo: bool) -> None:
     migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             added = seed_categories(session)
@@ -96,7 +95,7 @@ def main() -> None:
 
 def run_worker(settings: Settings) -> None:
     configure_logging("report-it", settings.log_level)
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -110,7 +109,7 @@ def run_worker(settings: Settings) -> None:
 
 def run_anonymise(settings: Settings, *, months: int) -> tuple[int, int]:
     """Reports anonymised, unconfirmed subscriptions forgotten."""
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             reports = anonymise_closed_reports(session, months=months)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deal_shared.auth import TokenVerifier
-from deal_shared.db import make_engine, migration_readiness
+from deal_shared.db import migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.idempotency_expiry import ExpiryLoop
 from deal_shared.report_it import ReportCreate, ReportUpdateCreate
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(SERVICE, chosen.log_level)
-        engine = make_engine(chosen.database_url)
+        engine = chosen.database_engine()
         app.state.settings = chosen
         targets.configure(WorkingCalendar.from_settings(chosen.working_time))
         app.state.engine = engine

@@ -9,7 +9,6 @@ import threading
 import uvicorn
 from sqlmodel import Session
 
-from deal_shared.db import make_engine
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
 from volunteering.config import Settings
@@ -23,7 +22,7 @@ def setup(settings: Settings, *, demo: bool) -> None:
     if not demo:
         print("volunteering: database at head")
         return
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine, expire_on_commit=False) as session:
             added = load_demo(session, settings)
@@ -35,7 +34,7 @@ def setup(settings: Settings, *, demo: bool) -> None:
 
 def worker(settings: Settings) -> None:
     """Only the footprint retry loop, for production to run as its own Deployment."""
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     with service_http_client(settings.footprints_url, timeout=3.0) as http:
         locator = Locator(FootprintsClient(http), ttl_seconds=settings.footprint_cache_seconds)
         filler = FootprintFiller(engine, locator, interval=settings.footprint_retry_seconds)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from deal_shared.auth import TokenVerifier
-from deal_shared.db import make_engine, migration_readiness
+from deal_shared.db import migration_readiness
 from deal_shared.footprints import FootprintsClient
 from deal_shared.http import service_http_client
 from deal_shared.idempotency_expiry import ExpiryLoop
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(SERVICE, chosen.log_level)
-        engine = make_engine(chosen.database_url)
+        engine = chosen.database_engine()
         # locate and the public hotspots need no token; short timeouts keep a slow peer from holding requests.
         footprints_http = service_http_client(chosen.footprints_url, timeout=3.0)
         report_it_http = service_http_client(chosen.report_it_url, timeout=10.0)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from deal_shared.db import make_engine
 from deal_shared.working_time import WorkingCalendar
 from report_it.config import Settings
 from report_it.outcomes.populations import parse, replace
@@ -15,7 +14,7 @@ from report_it.outcomes.refresh import rebuild
 
 def import_populations(settings: Settings, path: Path, *, source: str | None, year: int | None) -> int:
     wards = parse(path.read_text(encoding="utf-8"), source=source, year=year)
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             count = replace(session, wards, illustrative=False)
@@ -26,7 +25,7 @@ def import_populations(settings: Settings, path: Path, *, source: str | None, ye
 
 
 def rebuild_outcomes(settings: Settings) -> int:
-    engine = make_engine(settings.database_url)
+    engine = settings.database_engine()
     try:
         with Session(engine) as session:
             count = rebuild(session, calendar=WorkingCalendar.from_settings(settings.working_time))
