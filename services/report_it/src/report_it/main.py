@@ -43,6 +43,7 @@ from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
 from report_it.models import IdempotencyRecord
 from report_it.nearby_index import start_nearby_index
+from report_it.office import router as office_router
 from report_it.open311 import api as open311_api
 from report_it.open311.openapi import document_open311
 from report_it.routing.router import BackgroundRouter
@@ -150,4 +151,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos.router)
     app.include_router(open311_api.router)
     app.include_router(webapp_router)
+    app.include_router(office_router)
     return app

@@ -1,0 +1,51 @@
+// The office's entry: finishes a sign-in on the way back from the council's identity provider (with the field
+// app's own modules, so both keep one staff session on this computer), then shows the sign-in or the triage queue.
+
+import { staffSession } from "/app/js/api.js";
+import { finishSignIn, isSignInReturn } from "/app/js/council-sign-in.js";
+import { h, mount, toast } from "/app/js/dom.js";
+import { signOutAndForget } from "/app/js/sign-out.js";
+import { renderSignIn } from "./sign-in.js";
+import { renderTriage, stopTriage } from "./triage.js";
+
+// The roles the office serves; a sign-in with none of them is told so instead of meeting refusals.
+export const OFFICE_ROLES = ["staff", "team_leader", "manager", "admin", "safeguarding"];
+
+const main = document.getElementById("main");
+const who = document.getElementById("who");
+
+async function signOut() {
+  stopTriage();
+  await signOutAndForget();
+  toast("Signed out.");
+  show();
+}
+
+export async function show() {
+  const session = await staffSession();
+  if (!session || session.expired) {
+    mount(who);
+    return renderSignIn(main, { onSignedIn: show, message: session ? "Your sign-in has expired. Sign in again." : null });
+  }
+  mount(who, h("span", {}, `Signed in as ${session.name}`),
+    h("button", { type: "button", onclick: signOut }, "Sign out"));
+  if (!session.roles.some((role) => OFFICE_ROLES.includes(role))) {
+    mount(main, h("h1", {}, "Triage"),
+      h("p", { class: "notice warn", role: "alert" }, "This account has no office role (staff, team leader, manager, admin or safeguarding). Ask your manager for one."));
+    return;
+  }
+  return renderTriage(main, { session });
+}
+
+async function start() {
+  if (isSignInReturn()) {
+    const session = await finishSignIn();
+    if (session) toast(`Signed in as ${session.name}.`);
+  }
+  // The shared sign-in leaves the field app's screen name in the address; the office has one screen.
+  if (location.hash) history.replaceState(null, "", location.pathname);
+  await show();
+  document.body.dataset.ready = "1";
+}
+
+start();
