@@ -229,6 +229,25 @@ def test_every_container_runs_a_known_image_and_command(overlay: str) -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_delivery_worker_has_a_liveness_probe_on_its_heartbeat(overlay: str) -> None:
+    workers = [
+        (workload, container)
+        for workload in kube.workloads(rendered(overlay))
+        for container in workload.containers()
+        if container.get("command", [])[1:] == ["worker"]
+    ]
+    assert {container["command"][0] for _, container in workers} == {"report-it", "footprints"}
+    for workload, container in workers:
+        probe = container.get("livenessProbe", {}).get("exec", {}).get("command", [])
+        assert probe[:2] == [container["command"][0], "worker-alive"], f"{workload.name}: no worker-alive probe"
+        assert cached_command_problem(service_for_image(container["image"]).name, tuple(probe)) is None  # type: ignore[union-attr]
+        env = {item["name"]: item.get("value") for item in container.get("env", [])}
+        (path,) = [value for name, value in env.items() if name.endswith("_WORKER_HEARTBEAT_PATH")]
+        mounts = [mount["mountPath"] for mount in container.get("volumeMounts", [])]
+        assert any(path.startswith(f"{mount}/") for mount in mounts), f"{workload.name}: heartbeat on a read-only root"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_pods_are_hardened_and_bounded(overlay: str) -> None:
     uids = {dockerfile_user(service)[0] for service in SERVICES}
     for workload in kube.workloads(rendered(overlay)):
