@@ -1,4 +1,5 @@
-"""What a person notices: accessibility (axe-core, WCAG 2.2 AA), the map with a draggable pin, installability."""
+"""What a person notices: accessibility (axe-core, WCAG 2.2 AA) of the field app and the office, the map with a
+draggable pin, installability."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from report_it.webapp import WebAppSettings
 from tests.e2e.conftest import WIGAN, FieldApp, screenshot, wait_for_worker
@@ -123,3 +124,46 @@ def test_installable_manifest_and_icons(page: Page, field_app: FieldApp) -> None
     page.goto("/app/")
     wait_for_worker(page)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/app/sw.js")
+
+
+def test_the_office_triage_screens_have_no_serious_accessibility_violation(
+    browser: Browser, field_app: FieldApp, token_for
+) -> None:
+    made = (
+        field_app.api.post(
+            "/v1/reports",
+            json={
+                "category": "graffiti",
+                "location": {"lat": WIGAN["latitude"], "long": WIGAN["longitude"] - 0.002},
+                "answers": {"offensive": "no"},
+                "description": "Tag on the underpass",
+            },
+        )
+        .raise_for_status()
+        .json()
+    )
+    context = browser.new_context(base_url=field_app.base, viewport={"width": 1440, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    found: list[str] = []
+    try:
+        page.goto("/office/")
+        expect(page.get_by_role("heading", name="Office sign in")).to_be_visible()
+        found += serious_violations(page, "office sign-in")
+        page.get_by_label("Sign-in token").fill(token_for("staff", sub="e2e.office.a11y", name="Ada Access"))
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_label("Category", exact=True).select_option("graffiti")
+        row = page.locator(f"#queue-list li[data-reference='{made['reference']}']")
+        expect(row).to_have_count(1)
+        found += serious_violations(page, "office queue")
+        row.locator("input[type=checkbox]").check()
+        page.get_by_role("button", name="Close selected").click()
+        expect(page.locator(".bulk [role=alert]")).to_have_text("Choose the response to close them with.")
+        row.locator("button.open").click()
+        expect(page.get_by_role("heading", name=f"{made['reference']}: Graffiti")).to_be_visible()
+        expect(page.locator("svg.borough-map")).to_have_count(1)
+        page.get_by_role("button", name="Close the report").click()
+        expect(page.get_by_role("form", name="Close with a response").get_by_role("alert")).not_to_be_empty()
+        found += serious_violations(page, "office report with an error")
+    finally:
+        context.close()
+    assert not found, "\n".join(found)
