@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from deal_shared.auth import TokenVerifier
 from deal_shared.db import migration_readiness
 from deal_shared.idempotency_expiry import ExpiryLoop
+from deal_shared.outbox_metrics import register_outbox_gauges
 from deal_shared.web import install_common
 from deal_shared.web.cors import allow_browser_origins
 from deal_shared.web.logging import configure_logging
@@ -18,7 +19,7 @@ from deal_shared.working_time import WorkingCalendar
 from footprints.api import caseloads, cases, dispatch, people, places, rebalance
 from footprints.config import Settings
 from footprints.db import ALEMBIC_INI, metadata
-from footprints.models import IdempotencyRecord
+from footprints.models import IdempotencyRecord, OutboxEvent
 from footprints.outbox import Deliverer
 from footprints.places.cache import PlaceCache
 from footprints.report_it_link import report_it_http
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.places = PlaceCache(engine, refresh_s=chosen.places_refresh_s)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
+        outbox_gauges = register_outbox_gauges(app.state.metrics.registry, engine, OutboxEvent, service=SERVICE)
         http = report_it_http(chosen)
         expiry = ExpiryLoop(
             engine, IdempotencyRecord, ttl=chosen.idempotency_ttl(), every_s=chosen.idempotency_purge_seconds
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if deliverer is not None:
                 deliverer.stop()
             expiry.stop()
+            app.state.metrics.registry.unregister(outbox_gauges)
             http.close()
             engine.dispose()
 

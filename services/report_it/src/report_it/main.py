@@ -11,6 +11,7 @@ from deal_shared.auth import TokenVerifier
 from deal_shared.db import migration_readiness
 from deal_shared.geo import load_borough
 from deal_shared.idempotency_expiry import ExpiryLoop
+from deal_shared.outbox_metrics import register_outbox_gauges
 from deal_shared.report_it import ReportCreate, ReportUpdateCreate
 from deal_shared.web import install_common
 from deal_shared.web.logging import configure_logging
@@ -41,7 +42,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
-from report_it.models import IdempotencyRecord
+from report_it.models import IdempotencyRecord, OutboxMessage
 from report_it.nearby_index import start_nearby_index
 from report_it.office import router as office_router
 from report_it.open311 import api as open311_api
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.storage = build_storage(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
+        outbox_gauges = register_outbox_gauges(app.state.metrics.registry, engine, OutboxMessage, service=SERVICE)
         expiry = ExpiryLoop(
             engine, IdempotencyRecord, ttl=chosen.idempotency_ttl(), every_s=chosen.idempotency_purge_seconds
         )
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if deliverer is not None:
                 deliverer.close()
             expiry.stop()
+            app.state.metrics.registry.unregister(outbox_gauges)
             engine.dispose()
 
     app = FastAPI(
