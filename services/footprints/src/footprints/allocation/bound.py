@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from footprints.allocation.pairs import pairs, skill_blocks
-from footprints.allocation.problem import Problem
+from footprints.allocation.pairs import Pairs, pairs, skill_blocks
+from footprints.allocation.problem import Arc, Problem
 
 MAX_ROUNDS = 500
 
@@ -33,12 +33,10 @@ def worker_prices(problem: Problem, shares: list[float]) -> np.ndarray:
     prices = np.where(full, unplaced, 0.0)
     if not problem.arcs:
         return prices
-    starts = np.array([arcs[0] for arcs in problem.arcs_of_case if arcs], dtype=np.int64)
-    cases_with_arcs = np.array([i for i, arcs in enumerate(problem.arcs_of_case) if arcs], dtype=np.int64)
     flowing = (flow > 1e-9) & full[arc_worker]
     for _ in range(MAX_ROUNDS):
         best = np.full(len(problem.cases), unplaced)
-        best[cases_with_arcs] = np.minimum(unplaced, np.minimum.reduceat(unit + prices[arc_worker], starts))
+        np.minimum.at(best, arc_case, unit + prices[arc_worker])
         updated = np.where(full, unplaced, 0.0)
         np.minimum.at(updated, arc_worker[flowing], best[arc_case[flowing]] - unit[flowing])
         updated = np.clip(updated, 0.0, unplaced)
@@ -48,13 +46,28 @@ def worker_prices(problem: Problem, shares: list[float]) -> np.ndarray:
     return prices
 
 
-def full_bound(problem: Problem, prices: np.ndarray) -> float:
-    """The weak-duality bound of `prices` over every eligible pair, the pruned ones included (not fair mode)."""
+def kept_prices(problem: Problem, prices: np.ndarray) -> np.ndarray:
+    """Each case's price per point over its kept pairs alone (and its unplaced cost)."""
+    best = np.full(len(problem.cases), problem.costs.unplaced_m)
+    if problem.arcs:
+        arc_case = np.array([a.case for a in problem.arcs], dtype=np.int64)
+        arc_worker = np.array([a.worker for a in problem.arcs], dtype=np.int64)
+        effort = np.array([c.effort for c in problem.cases], dtype=float)
+        unit = np.array([a.cost for a in problem.arcs]) / effort[arc_case]
+        np.minimum.at(best, arc_case, unit + prices[arc_worker])
+    return best
+
+
+def full_bound(problem: Problem, prices: np.ndarray, *, add: int = 0) -> float:
+    """The weak-duality bound of `prices` over every eligible pair, the pruned ones included (not fair mode).
+    With `add`, up to that many left-out pairs per case that are cheaper at these prices than every kept one
+    (those the relaxation would have used) join the problem's arcs, for the caller to solve again."""
     if problem.costs.fair:
         raise ValueError("the pruned bound has no fairness term; fair mode keeps every pair")
     unplaced = problem.costs.unplaced_m
     worker_index = {w.id: j for j, w in enumerate(problem.workers)}
     per_point = np.full(len(problem.cases), unplaced)
+    kept = kept_prices(problem, prices) if add else per_point
     for rows, columns in skill_blocks(problem.cases, problem.workers):
         block = pairs(
             problem.cases,
@@ -69,6 +82,8 @@ def full_bound(problem: Problem, prices: np.ndarray) -> float:
         effort = np.array([problem.cases[i].effort for i in rows], dtype=float)[:, None]
         priced = np.where(block.ok, block.cost / effort + prices[block.columns][None, :], np.inf)
         per_point[rows] = np.minimum(unplaced, priced.min(axis=1))
+        if add:
+            _add_cheaper(problem, block, priced, kept[rows], add)
     # A pinned case's only pair may be one the area rules would not pick: take its kept arcs too.
     for i, case in enumerate(problem.cases):
         for a in problem.arcs_of_case[i] if case.pinned else ():
@@ -79,3 +94,19 @@ def full_bound(problem: Problem, prices: np.ndarray) -> float:
     bound = float(effort @ per_point - free @ prices)
     # Floating-point sums of a million terms: keep a margin far above their error and far below a metre.
     return bound - 1e-9 * abs(bound)
+
+
+def _add_cheaper(problem: Problem, block: Pairs, priced: np.ndarray, kept: np.ndarray, add: int) -> None:
+    """Append to the problem the left-out pairs priced below every kept pair of their case (a kept pair never is)."""
+    cheaper = priced < kept[:, None] - 1e-6 * np.maximum(1.0, np.abs(kept[:, None]))
+    for r in np.nonzero(cheaper.any(axis=1))[0].tolist():
+        columns = np.nonzero(cheaper[r])[0]
+        columns = columns[np.argsort(priced[r, columns])[:add]]
+        i = block.rows[r]
+        for c in columns.tolist():
+            problem.arcs_of_case[i].append(len(problem.arcs))
+            problem.arcs.append(
+                Arc(
+                    i, int(block.columns[c]), float(block.cost[r, c]), float(block.travel[r, c]), bool(block.lent[r, c])
+                )
+            )

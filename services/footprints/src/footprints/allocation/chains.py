@@ -15,6 +15,8 @@ MAX_DEPTH = 8
 # Pairs one search may look at: a search in a pool with no room anywhere would otherwise look at all of them, at
 # every depth; one that succeeds looks at a few thousand.
 MAX_LOOKS = 5_000
+# A case the relaxation placed has room somewhere: its search may look ten times as far.
+MAX_LOOKS_PLACED = 50_000
 EPS = 1e-9
 
 
@@ -64,7 +66,9 @@ class Label:
     arc: int
 
 
-def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[int, int | None]] | None:
+def find_chain(
+    plan: Plan, i: int, *, max_depth: int = MAX_DEPTH, max_looks: int = MAX_LOOKS
+) -> list[tuple[int, int | None]] | None:
     """The cheapest shortest chain of moves (case, arc) that places case `i`, last move first, or None. Failing
     that, a chain that ends by unplacing a smaller case (its arc None): fewer points are left unplaced."""
     problem = plan.problem
@@ -86,7 +90,7 @@ def find_chain(plan: Plan, i: int, *, max_depth: int = MAX_DEPTH) -> list[tuple[
     frontier = list(labels)
     looks = 0
     for _ in range(max_depth):
-        if best is not None or looks > MAX_LOOKS:
+        if best is not None or looks > max_looks:
             break
         reached: dict[int, Label] = {}
         for j in frontier:
@@ -145,8 +149,8 @@ def place_by_chains(
     waiting = [key(i) for i, arcs in enumerate(problem.arcs_of_case) if arcs and chosen.get(i) is None]
     heapq.heapify(waiting)
     while waiting and time.perf_counter() < deadline:
-        i = heapq.heappop(waiting)[2]
-        chain = find_chain(plan, i)
+        unplaced_by_relaxation, _, i = heapq.heappop(waiting)
+        chain = find_chain(plan, i, max_looks=MAX_LOOKS if unplaced_by_relaxation else MAX_LOOKS_PLACED)
         if chain is None:
             continue
         # The first move is onto a worker with room (or a drop): applied in order, no load ever exceeds capacity.
