@@ -199,8 +199,12 @@ def test_bulk_acknowledge_gives_a_result_per_report(page: Page, field_app: Field
     for r in (made[0], made[2]):
         expect(results.locator("[data-result=done]", has_text=r["reference"])).to_have_count(1)
         expect(rows[r["reference"]]).to_have_count(0)
-    expect(results.locator("[data-result=refused]", has_text=taken["reference"])).to_contain_text("changed by someone")
-    expect(page.locator("#bulk-heading")).to_have_text("1 report selected")
+    expect(results.locator("[data-result=refused]", has_text=taken["reference"])).to_contain_text(
+        "Changed by someone else meanwhile: it is now acknowledged"
+    )
+    # The colleague's acknowledgement took it out of the queue: the list shows that, and nothing is left selected.
+    expect(rows[taken["reference"]]).to_have_count(0)
+    expect(page.locator("#bulk-heading")).to_have_text("No reports selected")
     assert [field_app.api.get(f"/v1/reports/{r['id']}").json()["status"] for r in made] == ["acknowledged"] * 3
     screenshot(page, "office-bulk")
 
@@ -247,6 +251,7 @@ def test_a_report_changed_by_another_officer_first_shows_a_conflict_and_is_not_o
     expect(conflict).to_contain_text(f"Not done: {made['reference']} was changed by someone else first")
     expect(conflict).to_contain_text("Priority: normal → urgent")
     expect(page.locator(".detail-pane .facts")).to_contain_text("urgent")
+    expect(page.locator(f"#queue-list li[data-reference='{made['reference']}']")).to_contain_text("urgent")
     assert field_app.api.get(f"/v1/reports/{made['id']}").json()["priority"] == "urgent"
     screenshot(page, "office-conflict")
 

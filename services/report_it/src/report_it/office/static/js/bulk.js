@@ -7,7 +7,10 @@ import { api, CLOSING_STATUSES, newKey, words } from "./office-api.js";
 function resultLine(result, item, verb) {
   const name = item ? item.reference : result.report_id;
   if (result.outcome === "refused") {
-    const why = (result.problem && (result.problem.detail || result.problem.title)) || `refused (${result.status})`;
+    const current = result.problem && result.problem.current;
+    const why = current
+      ? `Changed by someone else meanwhile: it is now ${words(current.status)}, ${words(current.priority)} priority.`
+      : (result.problem && (result.problem.detail || result.problem.title)) || `Refused (${result.status}).`;
     return h("li", { "data-result": "refused" }, h("span", { class: "refused" }, `${name}: not ${verb}.`), ` ${why}`);
   }
   const again = result.outcome === "replayed" ? " (already done by an earlier try)" : "";

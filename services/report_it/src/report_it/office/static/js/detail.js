@@ -132,7 +132,7 @@ function actions(report, ctx, act) {
     }));
 }
 
-// Show report `id` in `pane`; ctx: { categories, templates, changed(item, said), openReport(id) }.
+// Show report `id` in `pane`; ctx: { categories, templates, changed(item, said), openReport(id), seen(report) }.
 export async function renderDetail(pane, id, ctx, { conflict = null } = {}) {
   let report;
   try {
@@ -141,6 +141,7 @@ export async function renderDetail(pane, id, ctx, { conflict = null } = {}) {
     mount(pane, h("h2", { tabindex: "-1" }, "This report cannot be shown"), h("p", { role: "alert" }, failure.message));
     return null;
   }
+  ctx.seen(report);
   const category = ctx.categories.find((c) => c.code === report.category);
 
   async function act(body, label) {

@@ -89,7 +89,9 @@ export async function renderTriage(main, { session }) {
     selectedItems: () => state.items.filter((item) => state.selected.has(item.id)),
     done: async (results, said) => {
       for (const result of results) {
-        if (result.item) replace(result.item);
+        // A refusal for a stale copy carries the report as it now is: the list shows that, not the old copy.
+        const now = result.item || (result.problem && result.problem.current);
+        if (now) replace(now);
         if (result.outcome !== "refused") state.selected.delete(result.report_id);
       }
       if (results.some((r) => r.report_id === state.openId && r.item)) await open(state.openId);
@@ -207,6 +209,14 @@ export async function renderTriage(main, { session }) {
     categories,
     templates,
     openReport: open,
+    // The report as the detail pane just read it: the list keeps its row (and its etag for bulk actions) in step.
+    seen: (report) => {
+      if (!state.items.some((i) => i.id === report.id)) return;
+      const activeId = state.items[state.active] && state.items[state.active].id;
+      replace(report);
+      state.active = Math.max(0, state.items.findIndex((i) => i.id === activeId));
+      draw();
+    },
     changed: async (item, said) => {
       const index = state.items.findIndex((i) => i.id === item.id);
       replace(item);
