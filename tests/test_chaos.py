@@ -54,7 +54,8 @@ def test_every_case_event_is_applied_exactly_once_in_order(chaos: ChaosResult) -
 
 
 def test_every_report_has_its_case_status(chaos: ChaosResult) -> None:
-    assert sum(o.progressed for o in chaos.outcomes) > 0  # work was started on some: in_progress was compared too
+    # Work was done and the report fixed on most: every step's status was compared, not only the first.
+    assert sum(o.fixed for o in chaos.outcomes) > REPORTS // 2, chaos.summary()
     check(chaos, "every report's status equals its case's")
 
 

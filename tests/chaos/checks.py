@@ -34,8 +34,11 @@ def _examples(items: object, limit: int = 3) -> str:
 
 
 def expected_status(case_status: str, has_worker: bool) -> str:
-    """The report status a case stands for: work started, someone holds it, or it waits for someone."""
-    if case_status == "in_progress":
+    """The report status a case stands for: closed (the report fixed), work started (or done, and waiting for the
+    officer to mark the report fixed), someone holds it, or it waits for someone."""
+    if case_status == "closed":
+        return "fixed"
+    if case_status in ("in_progress", "completed"):
         return "in_progress"
     return "allocated" if has_worker else "acknowledged"
 

@@ -1,5 +1,5 @@
-"""What the clients do: a resident reports, an officer triages, Footprints allocates, a worker starts the job; and
-staff book the last places of a volunteering day."""
+"""What the clients do: a resident reports, an officer triages, Footprints allocates, the worker starts and finishes
+the job, the officer marks it fixed; and staff book the last places of a volunteering day."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ class ReportOutcome:
     acknowledged: bool = False
     case_id: str | None = None
     allocated: bool = False
-    progressed: bool = False
+    progressed: bool = False  # work started and finished in Footprints
+    fixed: bool = False
     refused: str | None = None  # a 4xx the journey could not go past (it should never happen)
 
 
@@ -94,14 +95,25 @@ def _journey(clients: ReportClients, n: int, outcome: ReportOutcome) -> None:
     outcome.allocated = case.json()["worker"] is not None
     if not outcome.allocated:
         return
-    clients.pause()
-    progress = clients.manager.send(
-        "POST", f"/v1/cases/{outcome.case_id}/progress", json={"kind": "in_progress"}, key=uuid.uuid4().hex
-    )
-    if progress.status_code != 200:
-        outcome.refused = f"progress: {progress.status_code} {progress.text[:200]}"
-        return
+    # The worker starts and finishes the job (which frees their capacity for the next case), and the officer marks
+    # the report fixed, which closes the case.
+    for kind in ("in_progress", "completed"):
+        clients.pause()
+        progress = clients.manager.send(
+            "POST", f"/v1/cases/{outcome.case_id}/progress", json={"kind": kind}, key=uuid.uuid4().hex
+        )
+        if progress.status_code != 200:
+            outcome.refused = f"progress {kind}: {progress.status_code} {progress.text[:200]}"
+            return
     outcome.progressed = True
+    clients.pause()
+    fixed = clients.officer.send(
+        "POST", f"/v1/reports/{outcome.report_id}/updates", json={"status": "fixed"}, key=uuid.uuid4().hex
+    )
+    if fixed.status_code != 201:
+        outcome.refused = f"fixed: {fixed.status_code} {fixed.text[:200]}"
+        return
+    outcome.fixed = True
 
 
 def run_reports(stack: Stack, log: CallLog, *, reports: int, threads: int) -> list[ReportOutcome]:
