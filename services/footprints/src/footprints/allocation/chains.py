@@ -148,8 +148,12 @@ def place_by_chains(
 
     waiting = [key(i) for i, arcs in enumerate(problem.arcs_of_case) if arcs and chosen.get(i) is None]
     heapq.heapify(waiting)
-    while waiting and time.perf_counter() < deadline:
+    while waiting:
         unplaced_by_relaxation, _, i = heapq.heappop(waiting)
+        # The cases the relaxation placed are searched even past the deadline: there are few, each search is
+        # bounded, and a busy machine should not cost the plan whole cases.
+        if unplaced_by_relaxation and time.perf_counter() > deadline:
+            break
         chain = find_chain(plan, i, max_looks=MAX_LOOKS if unplaced_by_relaxation else MAX_LOOKS_PLACED)
         if chain is None:
             continue

@@ -204,15 +204,17 @@ def improve(problem: Problem, chosen: dict[int, int | None], *, deadline: float)
 
 
 def _price_left_out_pairs(
-    problem: Problem, relaxed: float, values: list[float], details: dict
+    problem: Problem, relaxed: float, values: list[float], details: dict, *, until: float
 ) -> tuple[float, list[float]]:
     """Over the kept pairs the relaxation bounds only the pruned problem; its prices bound the whole one, and name
     the left-out pairs it would have used. Those join and the relaxation is solved again, until none is named
-    (then pruning cost the relaxation nothing) or the rounds run out. Returns the bound and the last shares."""
+    (then pruning cost the relaxation nothing) or the rounds or the time (`until`) run out. Returns the bound and
+    the last shares."""
     added = 0
     for round_no in range(PRICING_ROUNDS):
         size = len(problem.arcs)
-        last = round_no == PRICING_ROUNDS - 1
+        # Past `until`, the search needs the time more: the bound is taken from the prices as they are.
+        last = round_no == PRICING_ROUNDS - 1 or time.perf_counter() > until
         bound = full_bound(problem, worker_prices(problem, values), add=0 if last else PRICING_ADD)
         added += len(problem.arcs) - size
         if len(problem.arcs) == size:
@@ -230,7 +232,7 @@ def solve_weighted(
     bound, values = transport_relaxation(problem)
     details: dict = {}
     if problem.pruned:
-        bound, values = _price_left_out_pairs(problem, bound, values, details)
+        bound, values = _price_left_out_pairs(problem, bound, values, details, until=started + time_budget_s / 3)
     # What the relaxation left unplaced of each case: those it placed are repaired first, and where the plan leaves
     # more unplaced than it did, an exact repair is worth its time.
     lp_unplaced = [
