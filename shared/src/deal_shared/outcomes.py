@@ -5,6 +5,7 @@ Definitions of every figure are in docs/outcomes.md; field descriptions repeat t
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -63,3 +64,37 @@ class OutcomeFigures(BaseModel):
     rows: list[OutcomeRow]
     total: OutcomeRow
     populations: PopulationSource
+
+
+class HotspotBeforeAfter(BaseModel):
+    """One cleared hotspot: reports at its place in the weeks before and after it was cleared, against comparable
+    hotspots with no clear-up in those weeks, counted at their own places over the same weeks."""
+
+    category: str
+    centre_lat: float
+    centre_long: float
+    radius_m: float = Field(description="The radius counted in: the hotspot's own, and at least the linking distance")
+    report_count: int = Field(description="Reports in the hotspot")
+    cleared_at: datetime = Field(description="When the last of its reports was fixed or closed")
+    before: int = Field(description="Reports at its place in the weeks before the clear-up")
+    after: int = Field(description="Reports at its place in the weeks after")
+    comparisons: int = Field(description="Comparable hotspots counted over the same weeks")
+    comparison_before: float | None = Field(description="Their mean count before; null without comparisons")
+    comparison_after: float | None = Field(description="Their mean count after; null without comparisons")
+    difference_in_differences: float | None = Field(
+        description="(after - before) - (comparison_after - comparison_before); below 0: fewer reports came back "
+        "than at comparable hotspots"
+    )
+
+
+class HotspotRecurrence(BaseModel):
+    from_month: str
+    to_month: str
+    weeks: int
+    categories: list[str]
+    cleared: list[HotspotBeforeAfter]
+    too_recent: int = Field(description="Hotspots cleared too recently for the weeks after to have passed")
+    estimated_from: int = Field(description="Cleared hotspots with at least one comparison, behind the estimate")
+    difference_in_differences: float | None = Field(
+        description="The mean of the cleared hotspots' differences in differences (those with comparisons)"
+    )

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from deal_shared.auth import StaffPrincipal
 from deal_shared.db import utcnow
-from deal_shared.outcomes import OutcomeFigures
+from deal_shared.outcomes import HotspotRecurrence, OutcomeDimension, OutcomeFigures
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it import targets
+from report_it.api.deps import SettingsDep
+from report_it.db import SessionDep
+from report_it.models import Category
 from report_it.outcomes import measures
 from report_it.outcomes.csv_out import figures_csv
 from report_it.outcomes.measures import OutcomeQuery
 from report_it.outcomes.query import parse_query
+from report_it.outcomes.recurrence import recurrence
 from report_it.outcomes.refresh import refresh
 
 router = APIRouter(tags=["outcomes"], route_class=TokenFirstRoute)
@@ -73,4 +78,50 @@ def outcome_figures_csv(request: Request, _staff: StaffPrincipal, query: QueryDe
         figures_csv(figures(request, query)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'},
+    )
+
+
+def _month_start(month: str, zone: Any) -> datetime:
+    year, number = int(month[:4]), int(month[5:])
+    return datetime(year, number, 1, tzinfo=zone).astimezone(UTC)
+
+
+def _after(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+@router.get(
+    "/v1/outcomes/hotspots",
+    response_model=HotspotRecurrence,
+    summary="Staff: do reports come back after a hotspot is cleared? Before and after, against comparable hotspots",
+)
+def hotspot_recurrence(
+    session: SessionDep,
+    settings: SettingsDep,
+    _staff: StaffPrincipal,
+    query: QueryDep,
+    weeks: Annotated[int, Query(ge=1, le=26, description="Weeks counted before and after each clear-up")] = 8,
+    min_reports: Annotated[int, Query(ge=2, le=100, description="Reports a hotspot has at least")] = 3,
+) -> HotspotRecurrence:
+    calendar = targets.calendar()
+    asked = query.filters.get(OutcomeDimension.category)
+    # Public categories only: safeguarding concerns and sensitive reports are never counted at a place.
+    categories = [
+        c.code
+        for c in session.exec(select(Category)).all()
+        if not (c.sensitive or c.restricted) and (asked is None or c.code in asked)
+    ]
+    return recurrence(
+        session,
+        categories=categories,
+        period_start=_month_start(query.from_month, calendar.zone),
+        period_end=_month_start(_after(query.to_month), calendar.zone),
+        from_month=query.from_month,
+        to_month=query.to_month,
+        weeks=weeks,
+        now=utcnow(),
+        link_m=settings.cluster_link_m,
+        link_days=settings.cluster_link_days,
+        min_reports=min_reports,
     )
