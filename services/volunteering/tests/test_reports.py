@@ -159,3 +159,39 @@ def test_open_data_suppresses_small_numbers(make_volunteering) -> None:
         ["2031/32", "Total", "4", "3.27", "24.2"],
     ]
     assert all("a.one" not in cell for row in table("team") for cell in row)  # never finer than directorate
+
+
+def test_clean_ups_held_at_hotspots(vol) -> None:
+    """Opportunities proposed at a Report IT hotspot (carrying `suggested_from`) and held: where, staff, hours."""
+    vol.add_staff("manager.one", line_manager_subject=None)
+    for subject in ("a.one", "a.two", "b.one"):
+        vol.add_staff(subject)
+    pickers = vol.add_organisation(name="Pickers")["id"]
+    hotspot = {"category": "fly_tipping", "report_count": 4, "report_ids": [str(uuid.uuid4()) for _ in range(4)]}
+    cleanup = vol.add_opportunity(pickers, title="Community clean-up: fly-tipping in Hindley", suggested_from=hotspot,
+                                  skills=["litter_picking"])  # fmt: skip
+    ordinary = vol.add_opportunity(pickers, title="Sort food parcels")
+    with vol.as_("manager.one") as manager:
+        booked = {}
+        for subject, opportunity in (("a.one", cleanup), ("a.two", cleanup), ("b.one", ordinary)):
+            with vol.as_(subject) as member:
+                made = member.post("/v1/bookings", json={"opportunity_id": opportunity["id"]})
+                assert made.status_code == 201, made.text
+            manager.post(f"/v1/bookings/{made.json()['id']}/decision", json={"approve": True}).raise_for_status()
+            booked[subject] = made.json()["id"]
+        vol.set_now(datetime(2031, 6, 10, 17, tzinfo=UTC))
+        for subject, attendance in (("a.one", {"attendance": "attended"}), ("a.two", {"attendance": "no_show"}),
+                                    ("b.one", {"attendance": "attended"})):  # fmt: skip
+            manager.post(f"/v1/bookings/{booked[subject]}/attendance", json=attendance).raise_for_status()
+    with vol.as_("head.one", "staff", "manager") as head:
+        found = head.get("/v1/reports/cleanups", params={"leave_year": 2031})
+        assert found.status_code == 200, found.text
+        assert head.get("/v1/reports/cleanups", params={"leave_year": 2030}).json()["held"] == []
+    with vol.as_("a.one") as member:
+        assert member.get("/v1/reports/cleanups").status_code == 403  # managers' and admins' reports
+    report = found.json()
+    # The ordinary opportunity is no clean-up; the no-show gave no time.
+    assert (report["total_held"], report["total_staff"], report["total_hours"]) == (1, 1, 7.4)  # a day booked
+    (held,) = report["held"]
+    assert (held["opportunity_id"], held["category"], held["hotspot_reports"]) == (cleanup["id"], "fly_tipping", 4)
+    assert (held["staff"], held["hours"], held["held_at"][:10]) == (1, 7.4, "2031-06-10")

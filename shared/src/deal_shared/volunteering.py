@@ -356,6 +356,30 @@ class Uptake(BaseModel):
     days_given: float
 
 
+class CleanUpHeld(BaseModel):
+    """A community clean-up proposed at a Report IT hotspot and held: staff time given there."""
+
+    opportunity_id: UUID
+    title: str
+    held_at: datetime | None
+    lat: float
+    long: float
+    footprint_code: str | None
+    ward_code: str | None
+    category: str = Field(description="The hotspot's category")
+    hotspot_reports: int = Field(description="Reports in the hotspot when the clean-up was proposed")
+    staff: int = Field(description="Staff who attended")
+    hours: float
+
+
+class CleanUps(BaseModel):
+    leave_year: int
+    held: list[CleanUpHeld]
+    total_held: int
+    total_staff: int = Field(description="Distinct staff over all of them")
+    total_hours: float
+
+
 class OpportunitySuggestion(BaseModel):
     """A proposed community clean-up where a street problem keeps recurring, for an organiser to publish."""
 

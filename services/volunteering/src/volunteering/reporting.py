@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
 from deal_shared.spreadsheet import SafeWriter
-from deal_shared.volunteering import Entitlement, GroupBy, Summary, SummaryRow, Uptake
+from deal_shared.volunteering import CleanUpHeld, CleanUps, Entitlement, GroupBy, Summary, SummaryRow, Uptake
 from volunteering.config import Settings
 from volunteering.leave import employed_days, leave_year
 from volunteering.ledger import consumed_minutes, is_taken
@@ -81,6 +82,43 @@ def summary(session: Session, settings: Settings, *, start_year: int, group_by: 
         total_staff=len(set().union(*(cell.staff for cell in cells.values()))),
         total_hours=round(total / 60, 2),
         total_days=round(total / day, 2),
+    )
+
+
+def cleanups(session: Session, *, start_year: int) -> CleanUps:
+    """Clean-ups proposed at Report IT's hotspots (opportunities carrying `suggested_from`) where staff time was
+    given in the year, oldest first."""
+    attended: dict[Any, set[str]] = defaultdict(set)
+    minutes: dict[Any, int] = defaultdict(int)
+    places: dict[Any, Opportunity] = {}
+    for booking, profile, _organisation, opportunity in _given(session, start_year):
+        if opportunity is None or not opportunity.suggested_from:
+            continue
+        places[opportunity.id] = opportunity
+        attended[opportunity.id].add(profile.subject)
+        minutes[opportunity.id] += consumed_minutes(booking)
+    held = [
+        CleanUpHeld(
+            opportunity_id=o.id,
+            title=o.title,
+            held_at=o.starts_at,
+            lat=o.lat,
+            long=o.lon,
+            footprint_code=o.footprint_code,
+            ward_code=o.ward_code,
+            category=str(o.suggested_from.get("category", "")),
+            hotspot_reports=int(o.suggested_from.get("report_count", 0)),
+            staff=len(attended[o.id]),
+            hours=round(minutes[o.id] / 60, 2),
+        )
+        for o in sorted(places.values(), key=lambda o: (o.starts_at is None, o.starts_at, o.title))
+    ]
+    return CleanUps(
+        leave_year=start_year,
+        held=held,
+        total_held=len(held),
+        total_staff=len(set().union(*attended.values())),
+        total_hours=round(sum(minutes.values()) / 60, 2),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from deal_shared.auth import Role, StaffPrincipal
-from deal_shared.volunteering import Entitlement, GroupBy, Summary, Uptake
+from deal_shared.volunteering import CleanUps, Entitlement, GroupBy, Summary, Uptake
 from volunteering import ledger, presenters, reporting, staff
 from volunteering.api.deps import IdempotentRoute, ReportsPrincipal, SettingsDep
 from volunteering.api.staff import LeaveYearQuery, year_or_current
@@ -42,6 +42,17 @@ def summary_csv(
     year = year_or_current(settings, leave_year)
     report = reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
     return _csv(reporting.summary_csv(report), f"volunteering-{year.start_year}-{group_by.value}.csv")
+
+
+@router.get(
+    "/v1/reports/cleanups",
+    response_model=CleanUps,
+    summary="Clean-ups held at Report IT's hotspots in a leave year: where, when, staff and hours",
+)
+def cleanups(
+    session: SessionDep, _: ReportsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
+) -> CleanUps:
+    return reporting.cleanups(session, start_year=year_or_current(settings, leave_year).start_year)
 
 
 @router.get("/v1/reports/uptake", response_model=Uptake, summary="Share of staff who used any of their days")
