@@ -4,6 +4,7 @@ result per report, arrivals without reloading, and a clear conflict when another
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import WIGAN, FieldApp, Peers, screenshot
+from tests.e2e.conftest import WIGAN, FieldApp, Peers, camera_photo, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +31,23 @@ class Office:
     admin: dict[str, str]
 
 
+BLOCKING = {
+    "code": "blocking",
+    "datatype": "singlevaluelist",
+    "description": "Is it blocking the path?",
+    "values": [{"key": "yes", "name": "Yes, fully"}, {"key": "no", "name": "No"}],
+}
+
+
 def _category(field_app: FieldApp, admin: dict[str, str], name: str) -> dict:
     code = f"office_{name.lower().replace(' ', '_')}_{uuid.uuid4().hex[:6]}"
-    body = {"code": code, "name": f"{name} {code[-6:]}", "group": "Environmental", "skill": "street_cleansing"}
+    body = {
+        "code": code,
+        "name": f"{name} {code[-6:]}",
+        "group": "Environmental",
+        "skill": "street_cleansing",
+        "questions": [BLOCKING],
+    }
     return field_app.api.post("/v1/categories", json=body, headers=admin).raise_for_status().json()
 
 
@@ -71,6 +86,20 @@ def report(field_app: FieldApp, category: dict, text: str, *, north_m: float = 0
         "description": text,
     }
     return field_app.api.post("/v1/reports", json=body).raise_for_status().json()
+
+
+def report_with_photo(field_app: FieldApp, category: dict, text: str, *, north_m: float) -> dict:
+    body = {
+        "category": category["code"],
+        "location": {"lat": WIGAN["latitude"] + north_m / 111_320, "long": WIGAN["longitude"]},
+        "description": text,
+        "answers": {"blocking": "yes"},
+    }
+    files = [
+        ("report", (None, json.dumps(body), "application/json")),
+        ("photos", ("tip.jpg", camera_photo(800, 600), "image/jpeg")),
+    ]
+    return field_app.api.post("/v1/reports", files=files).raise_for_status().json()
 
 
 def sign_in(page: Page, token: str) -> None:
@@ -297,3 +326,76 @@ def test_the_office_is_served_with_the_field_apps_policy_and_the_borough_outline
     assert httpx.get(f"{field_app.base}/office/js/nothing.js").status_code == 404
     outline = httpx.get(f"{field_app.base}/office/borough.json").raise_for_status().json()
     assert outline["rings"] and len(outline["rings"][0]) > 3
+
+
+def test_a_report_with_a_photo_is_noted_recategorised_and_another_merged_into_it(
+    page: Page, field_app: FieldApp, office: Office, token_for
+) -> None:
+    marker = uuid.uuid4().hex[:6]
+    first = report_with_photo(field_app, office.first, f"Fence panels {marker}", north_m=-2500)
+    again = report(field_app, office.first, f"Fence panels again {marker}", north_m=-2500)
+    sign_in(page, officer(token_for, "Nia Notes"))
+    show_only(page, office.first)
+    page.locator(f"#queue-list li[data-reference='{first['reference']}'] button.open").click()
+    pane = page.locator(".detail-pane")
+    expect(pane.get_by_role("img", name=f"Photo 1 of {first['reference']}")).to_be_visible()
+    loaded = """(img) => img.complete && img.naturalWidth ? img.naturalWidth : new Promise((resolve) => {
+        img.onload = () => resolve(img.naturalWidth);
+        img.onerror = () => resolve(0);
+    })"""
+    assert pane.get_by_role("img", name=f"Photo 1 of {first['reference']}").evaluate(loaded) > 0
+    expect(pane.locator(".facts", has_text="Is it blocking the path?")).to_contain_text("Yes, fully")
+
+    page.get_by_label("Note (staff only)").fill(f"Owner known to the team {marker}")
+    page.get_by_role("button", name="Add the note").click()
+    expect(page.locator("#toast")).to_contain_text(f"{first['reference']}: internal note done.")
+    expect(pane.locator(".timeline")).to_contain_text(f"Internal note: Owner known to the team {marker}")
+
+    # The later report repeats the first: merged into it, it leaves the queue as a duplicate.
+    page.locator(f"#queue-list li[data-reference='{again['reference']}'] button.open").click()
+    expect(page.get_by_role("heading", name=f"{again['reference']}: {office.first['name']}")).to_be_visible()
+    page.get_by_label("Duplicate of").select_option(first["id"])
+    page.get_by_role("button", name="Merge as duplicate").click()
+    expect(page.locator("#toast")).to_contain_text(f"{again['reference']}: merge as duplicate done.")
+    expect(page.locator(f"#queue-list li[data-reference='{again['reference']}']")).to_have_count(0)
+    merged = field_app.api.get(f"/v1/reports/{again['id']}").raise_for_status().json()
+    assert merged["status"] == "duplicate"
+
+    # Recategorised, the first leaves this category's list but stays waiting for triage.
+    page.locator(f"#queue-list li[data-reference='{first['reference']}'] button.open").click()
+    expect(page.get_by_role("heading", name=f"{first['reference']}: {office.first['name']}")).to_be_visible()
+    page.get_by_label("New category").select_option(office.second["code"])
+    page.get_by_role("button", name="Recategorise").click()
+    expect(page.locator("#toast")).to_contain_text(f"{first['reference']}: recategorise done.")
+    expect(page.locator(f"#queue-list li[data-reference='{first['reference']}']")).to_have_count(0)
+    show_only(page, office.second)
+    expect(page.locator(f"#queue-list li[data-reference='{first['reference']}']")).to_have_count(1)
+
+
+def test_bulk_close_with_a_response_and_bulk_merge_into_one(
+    page: Page, field_app: FieldApp, office: Office, token_for
+) -> None:
+    marker = uuid.uuid4().hex[:6]
+    closing = [report(field_app, office.first, f"Private drive {n} {marker}", north_m=-1500 - 30 * n) for n in range(2)]
+    same = [report(field_app, office.first, f"Burst bags {n} {marker}", north_m=-1000) for n in range(3)]
+    sign_in(page, officer(token_for, "Bea Bulk"))
+    show_only(page, office.first)
+    for r in closing:
+        page.locator(f"#queue-list li[data-reference='{r['reference']}'] input[type=checkbox]").check()
+    page.get_by_label("Response for closing").select_option(label=office.template["title"])
+    page.get_by_role("button", name="Close selected").click()
+    results = page.locator("#bulk-results")
+    expect(results).to_contain_text("Closed: 2 done, 0 refused.")
+    for r in closing:
+        assert field_app.api.get(f"/v1/reports/{r['id']}").json()["status"] == "not_council_responsibility"
+
+    for r in same:
+        page.locator(f"#queue-list li[data-reference='{r['reference']}'] input[type=checkbox]").check()
+    expect(page.locator("#bulk-heading")).to_have_text("3 reports selected")
+    page.get_by_label("Original report (the others become its duplicates)").select_option(same[0]["id"])
+    page.get_by_role("button", name="Merge selected into it").click()
+    expect(results).to_contain_text("Merged: 2 done, 0 refused.")
+    statuses = [field_app.api.get(f"/v1/reports/{r['id']}").json() for r in same]
+    assert [r["status"] for r in statuses] == ["submitted", "duplicate", "duplicate"]
+    expect(page.locator(f"#queue-list li[data-reference='{same[0]['reference']}']")).to_have_count(1)
+    expect(page.locator("#bulk-heading")).to_have_text("1 report selected")

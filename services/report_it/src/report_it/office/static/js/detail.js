@@ -133,11 +133,14 @@ function actions(report, ctx, act) {
 }
 
 // Show report `id` in `pane`; ctx: { categories, templates, changed(item, said), openReport(id), seen(report) }.
-export async function renderDetail(pane, id, ctx, { conflict = null } = {}) {
+// `wanted()`: false once another report was asked for meanwhile, whose answer may come first; this one then stays off.
+export async function renderDetail(pane, id, ctx, { conflict = null, wanted = () => true } = {}) {
   let report;
   try {
     ({ data: report } = await api(`/v1/triage/reports/${id}`));
+    if (!wanted()) return null;
   } catch (failure) {
+    if (!wanted()) return null;
     mount(pane, h("h2", { tabindex: "-1" }, "This report cannot be shown"), h("p", { role: "alert" }, failure.message));
     return null;
   }
@@ -152,7 +155,7 @@ export async function renderDetail(pane, id, ctx, { conflict = null } = {}) {
       await ctx.changed(data, `${report.reference}: ${label} done.`);
     } catch (failure) {
       if (failure instanceof ApiError && failure.status === 412) {
-        await renderDetail(pane, report.id, ctx, { conflict: { mine: report, tried: label } });
+        await renderDetail(pane, report.id, ctx, { conflict: { mine: report, tried: label }, wanted });
         return;
       }
       throw failure;

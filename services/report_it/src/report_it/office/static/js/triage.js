@@ -48,12 +48,16 @@ function filterForm(state, categories, reload) {
   return form;
 }
 
-function matches(item, filters) {
-  return filters.queue === "general"
-    && (!filters.category || item.category === filters.category)
+// Whether a report belongs in the list as filtered (the queue kind aside, which the server decides).
+function fits(item, filters) {
+  return (!filters.category || item.category === filters.category)
     && (!filters.priority || item.priority === filters.priority)
     && (!filters.footprint || item.footprint === filters.footprint)
     && (!filters.ward || item.ward === filters.ward);
+}
+
+function matches(item, filters) {
+  return filters.queue === "general" && fits(item, filters);
 }
 
 function row(item, state, index) {
@@ -110,11 +114,12 @@ export async function renderTriage(main, { session }) {
     bulk.refresh();
   }
 
-  // An item after an action: it stays in the list while it is still waiting, and leaves once it is not.
+  // An item after an action: it stays in the list while it is still waiting and still fits the filters (a report
+  // recategorised out of the category shown leaves it), and leaves once it does not.
   function replace(item) {
     const index = state.items.findIndex((i) => i.id === item.id);
     if (index < 0) return;
-    if (inQueue(item)) state.items[index] = item;
+    if (inQueue(item) && fits(item, state.filters)) state.items[index] = item;
     else {
       state.items.splice(index, 1);
       state.total = Math.max(0, state.total - 1);
@@ -129,20 +134,25 @@ export async function renderTriage(main, { session }) {
     return query;
   }
 
+  // Filters changed quickly one after another: only the answer to the last change is shown.
+  let loading = 0;
   async function load({ rebuildFilters = false } = {}) {
+    const ticket = ++loading;
     if (rebuildFilters) filtersSlot.replaceChildren(filterForm(state, categories, load));
     const startedAt = new Date(Date.now() - 5000).toISOString();
     list.setAttribute("aria-busy", "true");
     try {
       const { data } = await api(`/v1/triage/queue?${params()}`);
+      if (ticket !== loading) return;
       Object.assign(state, { items: data.items, total: data.total, next: data.next_cursor, active: 0 });
       state.selected = new Set([...state.selected].filter((id) => data.items.some((i) => i.id === id)));
     } catch (failure) {
+      if (ticket !== loading) return;
       state.items = [];
       count.textContent = failure.message;
       return;
     } finally {
-      list.setAttribute("aria-busy", "false");
+      if (ticket === loading) list.setAttribute("aria-busy", "false");
     }
     draw();
     watch(startedAt);
@@ -196,13 +206,15 @@ export async function renderTriage(main, { session }) {
     }
   }
 
+  let opening = 0;
   async function open(id) {
+    const ticket = ++opening;
     state.openId = id;
     state.fresh.delete(id);
     for (const button of list.querySelectorAll("button.open")) button.removeAttribute("aria-current");
     const li = list.querySelector(`[data-report="${id}"]`);
     if (li) li.querySelector("button.open").setAttribute("aria-current", "true");
-    await renderDetail(detail, id, ctx);
+    await renderDetail(detail, id, ctx, { wanted: () => ticket === opening });
   }
 
   const ctx = {
@@ -217,17 +229,19 @@ export async function renderTriage(main, { session }) {
       state.active = Math.max(0, state.items.findIndex((i) => i.id === activeId));
       draw();
     },
+    // After an action: a report still in the list (or opened from elsewhere, e.g. nearby) is shown as it now is;
+    // one that left the list makes way for the next one waiting.
     changed: async (item, said) => {
       const index = state.items.findIndex((i) => i.id === item.id);
       replace(item);
       draw();
       toast(said);
-      if (!inQueue(item) && state.items.length) {
-        state.active = Math.min(index < 0 ? state.active : index, state.items.length - 1);
+      if (index < 0 || state.items.some((i) => i.id === item.id)) {
+        await open(item.id);
+      } else if (state.items.length) {
+        state.active = Math.min(index, state.items.length - 1);
         draw();
         await open(state.items[state.active].id);
-      } else if (inQueue(item)) {
-        await open(item.id);
       } else {
         mount(detail, h("h2", { id: "detail-heading", tabindex: "-1" }, "No report open"), h("p", {}, "The queue is empty."));
         detail.querySelector("h2").focus();
