@@ -34,6 +34,8 @@ class CallLog:
         self._lock = threading.Lock()
         self.attempts: list[Attempt] = []
         self.gave_up: list[str] = []
+        # Set when the run is stopped from outside: every client gives up at its next attempt.
+        self.stopped = threading.Event()
 
     def add(self, attempt: Attempt) -> None:
         with self._lock:
@@ -73,6 +75,8 @@ class RetryingClient:
         deadline = time.monotonic() + self.give_up_s
         wait_s = 0.1
         while True:
+            if self.log.stopped.is_set():
+                raise GaveUp("the run was stopped")
             at = time.monotonic()
             try:
                 response = self.http.request(method, path, json=json, headers=headers)
@@ -94,7 +98,7 @@ class RetryingClient:
                 )
                 if not is_retryable(response):
                     return response
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or self.log.stopped.is_set():
                 self.log.give_up(f"{method} {self.service}{path}")
                 raise GaveUp(f"{method} {path}: no answer in {self.give_up_s:.0f} s")
             pause = wait_s

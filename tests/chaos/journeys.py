@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tests.chaos.clients import CallLog, GaveUp, RetryingClient
@@ -136,9 +136,17 @@ def run_reports(stack: Stack, log: CallLog, *, reports: int, threads: int) -> li
             clients.close()
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for future in [pool.submit(work) for _ in range(threads)]:
-            future.result()
+        wait_for_all(log, [pool.submit(work) for _ in range(threads)])
     return outcomes
+
+
+def wait_for_all(log: CallLog, futures: list[Future[None]]) -> None:
+    try:
+        for future in futures:
+            future.result()
+    except BaseException:  # stopped from outside: every client gives up now, so the pool's threads end
+        log.stopped.set()
+        raise
 
 
 # The booking leg: every booker asks for the scarce day, then two more full days of the same leave year; with two
@@ -237,6 +245,5 @@ def run_bookings(
             restart()
         except Exception as exc:  # not back in time: the bookers carry on, and the check says so
             outcome.restart_error = f"{type(exc).__name__}: {exc}"
-        for future in futures:
-            future.result()
+        wait_for_all(log, futures)
     return outcome
