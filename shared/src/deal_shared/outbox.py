@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Engine, Text, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from deal_shared.db import UTCDateTime, utcnow
+from deal_shared.trace_context import TRACEPARENT_LENGTH, current_traceparent
 
 
 class OutboxState(StrEnum):
@@ -38,6 +39,9 @@ class OutboxRowBase(SQLModel):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The trace of the request that wrote the row (None with tracing off), which its delivery continues: taken
+    # from the current span as the row is made, so every writer of a row carries it without saying so.
+    traceparent: str | None = Field(default_factory=current_traceparent, max_length=TRACEPARENT_LENGTH)
 
 
 class OutboxRow(Protocol):

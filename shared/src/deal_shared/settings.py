@@ -45,6 +45,8 @@ class ServiceSettings(BaseSettings):
         default=Path("var/worker-heartbeat"), description="Touched by the worker after every pass (liveness)"
     )
     idempotency_purge_seconds: float = Field(default=600.0, gt=0, description="How often expired keys are deleted")
+    # Tracing is also on when OpenTelemetry's own OTEL_EXPORTER_OTLP_ENDPOINT is set (deal_shared.tracing).
+    otlp_endpoint: str = Field(default="", description="OTLP/HTTP collector base URL traces are sent to (off if empty)")
 
     def database_engine(self) -> Engine:
         """The engine of `database_url` with this process's pool size: every engine a service makes comes here."""

@@ -12,6 +12,7 @@ import uvicorn
 from sqlmodel import Session
 
 from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
+from deal_shared.tracing import configure_tracing
 from footprints.config import Settings
 from footprints.db import migrate
 from footprints.demo import load_demo_people
@@ -68,6 +69,7 @@ def import_boundaries(settings: Settings, args: argparse.Namespace) -> int:
 
 def worker(settings: Settings) -> None:
     """Only the delivery loop: production runs it as its own Deployment."""
+    configure_tracing("footprints", otlp_endpoint=settings.otlp_endpoint)
     engine = settings.database_engine()
     http = report_it_http(settings)
     deliverer = Deliverer(

@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Wigan's seven service delivery footprints: places, teams, cases and their allocation.",
         lifespan=lifespan,
     )
-    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    install_common(
+        app, service=SERVICE, readiness_checks=lambda: app.state.readiness, otlp_endpoint=chosen.otlp_endpoint
+    )
     describe_api(app)
     for module in (places, cases, people, caseloads, rebalance, dispatch):
         app.include_router(module.router)

@@ -25,6 +25,7 @@ from deal_shared.errors import RemoteError
 from deal_shared.heartbeat import Heartbeat
 from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
 from deal_shared.report_it import CaseEvent, ReportItClient
+from deal_shared.trace_context import continuing
 from deal_shared.versions import Outcome
 from footprints.models import Case, OutboxEvent
 
@@ -133,8 +134,11 @@ def deliver_due(
         for position, event in enumerate(events):
             if not lease.has_time_for(send_budget_s):
                 return position, events[position:]
+            attributes = {"messaging.destination.name": event.destination, "messaging.message.id": event.event_id}
             try:
-                answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
+                # In the trace of the request that changed the case (a case sync from Report IT, an officer's move).
+                with continuing(event.traceparent, "deliver case event", attributes=attributes):
+                    answer = client.post_case_event(event.source_id, CaseEvent.model_validate(event.payload))
             except RemoteError as exc:
                 _record(
                     engine,

@@ -12,6 +12,7 @@ import uvicorn
 from sqlmodel import Session
 
 from deal_shared.heartbeat import DEFAULT_MAX_AGE_S, Heartbeat, stale_reason
+from deal_shared.tracing import configure_tracing
 from deal_shared.web.logging import configure_logging
 from report_it.categories import seed_categories
 from report_it.config import Settings
@@ -95,6 +96,7 @@ def main() -> None:
 
 def run_worker(settings: Settings) -> None:
     configure_logging("report-it", settings.log_level)
+    configure_tracing("report-it", otlp_endpoint=settings.otlp_endpoint)
     engine = settings.database_engine()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

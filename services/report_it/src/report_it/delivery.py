@@ -23,6 +23,7 @@ from sqlmodel import Session, col
 from deal_shared.background import DaemonLoop, repeat_until_stopped
 from deal_shared.heartbeat import Heartbeat
 from deal_shared.outbox import Attempt, Backoff, Lease, PeerWatch, lease_due, record_attempt, unsent
+from deal_shared.trace_context import continuing
 from report_it import case_sync, mailer, webhooks
 from report_it.config import Settings
 from report_it.footprints_link import footprints_client
@@ -158,8 +159,11 @@ class Deliverer:
     def _attempt(self, message: OutboxMessage, lease: Lease[OutboxMessage]) -> None:
         finish: Finish | None = None
         error: Exception | None = None
+        attributes = {"messaging.destination.name": message.kind, "messaging.message.id": str(message.id)}
         try:
-            finish = self._senders[message.kind](message)
+            # In the trace of the request that wrote the message: Footprints' side of a case sync joins it too.
+            with continuing(message.traceparent, f"deliver {message.kind}", attributes=attributes):
+                finish = self._senders[message.kind](message)
         except Exception as exc:  # any failure of the receiver or the network: record it and retry later
             error = exc
         probing = message.id in self._probes

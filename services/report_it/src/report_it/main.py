@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         url_text_skip=("/open311/",),
         multipart_limit_bytes=multipart_limit(chosen),
         anonymous_writes=anonymous_write_buckets(chosen),
+        otlp_endpoint=chosen.otlp_endpoint,
     )
     # The intake and update bodies are read by hand (JSON or multipart), so their routes name the models in
     # `openapi_extra` and the models are registered here; Open311 documents its own formats.

@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Council staff's volunteering days: find, book, approve, count.",
         lifespan=lifespan,
     )
-    install_common(app, service=SERVICE, readiness_checks=lambda: app.state.readiness)
+    install_common(
+        app, service=SERVICE, readiness_checks=lambda: app.state.readiness, otlp_endpoint=chosen.otlp_endpoint
+    )
     describe_api(app)
     for module in (staff, catalogue, bookings, absences, calendar, reports, suggestions):
         app.include_router(module.router)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi import FastAPI
 
+from deal_shared.tracing import configure_tracing, trace_requests
 from deal_shared.web.body_limit import DEFAULT_BODY_LIMIT_BYTES, BodyLimit
 from deal_shared.web.health import ReadinessCheck, health_router
 from deal_shared.web.metrics import HttpMetrics
@@ -24,10 +25,12 @@ def install_common(
     body_limit_bytes: int = DEFAULT_BODY_LIMIT_BYTES,
     multipart_limit_bytes: int | None = None,
     anonymous_writes: TokenBuckets | None = None,
+    otlp_endpoint: str = "",
 ) -> None:
     """`url_text_skip`: path prefixes of an API that answers in a format of its own and cleans its own URLs.
     `body_limit_bytes` bounds every request body, `multipart_limit_bytes` (if larger) multipart ones (photos).
-    `anonymous_writes`: the burst limit per client address for writes without a token (none if not given)."""
+    `anonymous_writes`: the burst limit per client address for writes without a token (none if not given).
+    `otlp_endpoint`: where traces go (see `configure_tracing`); without one, requests are not traced."""
     metrics = HttpMetrics(service)
     app.state.metrics = metrics
     install_problem_handlers(app)
@@ -44,3 +47,5 @@ def install_common(
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     app.include_router(health_router(readiness_checks))
     app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+    if configure_tracing(service, otlp_endpoint=otlp_endpoint):
+        trace_requests(app)
