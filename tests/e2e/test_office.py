@@ -216,6 +216,7 @@ def test_bulk_acknowledge_gives_a_result_per_report(page: Page, field_app: Field
         rows[r["reference"]].locator("button.open").focus()
         page.keyboard.press("x")
     expect(page.locator("#bulk-heading")).to_have_text("3 reports selected")
+    expect(rows[made[2]["reference"]].locator("button.open")).to_be_focused()
     taken = made[1]
     etag = field_app.api.get(f"/v1/triage/reports/{taken['id']}").headers["etag"]
     field_app.api.post(

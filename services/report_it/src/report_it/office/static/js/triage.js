@@ -221,6 +221,7 @@ export async function renderTriage(main, { session }) {
     } else if (event.key === "x") {
       event.preventDefault();
       li.querySelector("input").click();
+      focus(index, part); // x selects where the officer is; focus stays on what it was on
     } else if (event.key === "Enter" && onTick) {
       event.preventDefault();
       open(li.dataset.report);
