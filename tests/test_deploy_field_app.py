@@ -142,7 +142,10 @@ def test_the_deployed_app_offers_both_screens_and_may_call_exactly_those_hosts(o
     page = client.get("/app/")
     assert page.status_code == 200
     directives = dict(d.strip().split(" ", 1) for d in page.headers["Content-Security-Policy"].split(";") if d.strip())
-    assert set(directives["connect-src"].split()) == {"'self'", *(origin_of(url) for url in urls.values())}
+    # The peers, and the council's identity provider the app signs staff in with (its token endpoint).
+    issuer = config_data(objects, "report-it")["REPORT_IT_APP_SIGN_IN_ISSUER"]
+    expected = {"'self'", *(origin_of(url) for url in urls.values()), origin_of(issuer)}
+    assert set(directives["connect-src"].split()) == expected
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

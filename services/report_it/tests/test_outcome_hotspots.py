@@ -76,7 +76,7 @@ def hotspots_api(database_factory, make_settings):
         session.add_all(rows)
         session.commit()
     engine.dispose()
-    app = create_app(make_settings(database_url=url, run_deliverer=False, run_router=False))
+    app = create_app(make_settings(database_url=url, run_deliverer=False, run_router=False, volunteering_url=""))
     with serve(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield client
 
@@ -107,6 +107,9 @@ def test_cleared_hotspots_against_comparable_ones(hotspots_api, staff_headers) -
     assert e["difference_in_differences"] == 0.0
     assert found["estimated_from"] == 2 and found["difference_in_differences"] == -1.5
     assert found["too_recent"] == 0
+    # Clean-ups are counted only where Volunteering can be asked (tests/test_outcome_cleanups.py).
+    assert found["cleanups_counted"] is False and "REPORT_IT_VOLUNTEERING_URL" in found["cleanups_note"]
+    assert {c["cleared_by"] for c in found["cleared"]} == {"fixed"}
 
 
 def test_a_hotspot_cleared_too_recently_is_counted_apart(hotspots_api, staff_headers) -> None:

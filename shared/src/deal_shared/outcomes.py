@@ -75,7 +75,8 @@ class HotspotBeforeAfter(BaseModel):
     centre_long: float
     radius_m: float = Field(description="The radius counted in: the hotspot's own, and at least the linking distance")
     report_count: int = Field(description="Reports in the hotspot")
-    cleared_at: datetime = Field(description="When the last of its reports was fixed or closed")
+    cleared_at: datetime = Field(description="When it was cleared: its last report fixed or closed, or a clean-up")
+    cleared_by: str = Field(description="fixed (the council's own fixes) or clean_up (a community clean-up)")
     before: int = Field(description="Reports at its place in the weeks before the clear-up")
     after: int = Field(description="Reports at its place in the weeks after")
     comparisons: int = Field(description="Comparable hotspots counted over the same weeks")
@@ -98,3 +99,5 @@ class HotspotRecurrence(BaseModel):
     difference_in_differences: float | None = Field(
         description="The mean of the cleared hotspots' differences in differences (those with comparisons)"
     )
+    cleanups_counted: bool = Field(description="Whether Volunteering's clean-ups were read and counted as clear-ups")
+    cleanups_note: str | None = Field(default=None, description="Why they were not, when they were not")

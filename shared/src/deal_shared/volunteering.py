@@ -433,5 +433,9 @@ class VolunteeringClient:
     def record_attendance(self, booking_id: UUID | str, record: AttendanceRecord) -> BookingPublic:
         return parse(self._json("POST", f"/v1/bookings/{booking_id}/attendance", record), BookingPublic)
 
+    def cleanups(self, leave_year: int | None = None) -> CleanUps:
+        """Clean-ups held at Report IT's hotspots in a leave year (managers, admins and services)."""
+        return parse(self._json("GET", "/v1/reports/cleanups", leave_year=leave_year), CleanUps)
+
     def booking_ics(self, booking_id: UUID | str) -> str:
         return self._json("GET", f"/v1/bookings/{booking_id}/calendar.ics").text

@@ -59,6 +59,8 @@ class Settings(ServiceSettings):
     mail_from: str = "Report IT <report-it@wigan.gov.uk>"
 
     footprints_url: str = "http://127.0.0.1:8002"
+    # Where clean-ups held at hotspots are read from (outcomes); empty: they are not counted.
+    volunteering_url: str = "http://127.0.0.1:8003"
     service_token: SecretStr | None = None
 
     # The nearby lookup's in-memory model of open reports (see nearby_index).

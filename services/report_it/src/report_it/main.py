@@ -49,6 +49,7 @@ from report_it.open311 import api as open311_api
 from report_it.open311.openapi import document_open311
 from report_it.routing.router import BackgroundRouter
 from report_it.storage import build_storage
+from report_it.volunteering_link import volunteering_client
 from report_it.webapp import router as webapp_router
 
 SERVICE = "report-it"
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.categories = CategoryCache(engine)
         app.state.borough = load_borough(chosen.borough_geojson_path)
         app.state.storage = build_storage(chosen)
+        app.state.volunteering = volunteering_client(chosen)
         app.state.token_verifier = TokenVerifier(chosen.auth)
         app.state.readiness = [migration_readiness(engine, ALEMBIC_INI, metadata)]
         outbox_gauges = register_outbox_gauges(app.state.metrics.registry, engine, OutboxMessage, service=SERVICE)
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 routing_worker.close()
             if deliverer is not None:
                 deliverer.close()
+            if app.state.volunteering is not None:
+                app.state.volunteering.http.close()
             expiry.stop()
             app.state.metrics.registry.unregister(outbox_gauges)
             engine.dispose()

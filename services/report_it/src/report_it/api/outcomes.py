@@ -17,7 +17,7 @@ from report_it import targets
 from report_it.api.deps import SettingsDep
 from report_it.db import SessionDep
 from report_it.models import Category
-from report_it.outcomes import measures
+from report_it.outcomes import cleanups, measures
 from report_it.outcomes.csv_out import figures_csv
 from report_it.outcomes.measures import OutcomeQuery
 from report_it.outcomes.query import parse_query
@@ -97,6 +97,7 @@ def _after(month: str) -> str:
     summary="Staff: do reports come back after a hotspot is cleared? Before and after, against comparable hotspots",
 )
 def hotspot_recurrence(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     _staff: StaffPrincipal,
@@ -112,11 +113,16 @@ def hotspot_recurrence(
         for c in session.exec(select(Category)).all()
         if not (c.sensitive or c.restricted) and (asked is None or c.code in asked)
     ]
+    period_start = _month_start(query.from_month, calendar.zone)
+    period_end = _month_start(_after(query.to_month), calendar.zone)
+    held, note = cleanups.held_between(getattr(request.app.state, "volunteering", None), period_start, period_end)
     return recurrence(
         session,
         categories=categories,
-        period_start=_month_start(query.from_month, calendar.zone),
-        period_end=_month_start(_after(query.to_month), calendar.zone),
+        period_start=period_start,
+        period_end=period_end,
+        cleanups=held,
+        cleanups_note=note,
         from_month=query.from_month,
         to_month=query.to_month,
         weeks=weeks,

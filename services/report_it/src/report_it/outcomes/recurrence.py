@@ -2,7 +2,9 @@
 
 A hotspot here is a group of reports of one category under the same linking rule as the live hotspots
 (`report_it.clusters`), whatever their status now. It is *cleared* when every one of its reports is fixed or closed,
-at the moment the last of them was. For each hotspot cleared in the period, and whose weeks after have passed:
+at the moment the last of them was, or when a community clean-up of its category was held at its place after its
+first report (as Volunteering records it), whichever came first in the period. For each hotspot cleared in the
+period, and whose weeks after have passed:
 
 - `before` and `after`: reports of its category made within its place (its radius, and at least the linking
   distance) in the `weeks` before the clear-up and in the `weeks` after;
@@ -32,6 +34,7 @@ from deal_shared.geo import METRES_PER_DEGREE, haversine_m
 from deal_shared.moments import as_utc
 from deal_shared.outcomes import HotspotBeforeAfter, HotspotRecurrence
 from deal_shared.report_it import StatusGroup, status_group
+from deal_shared.volunteering import CleanUpHeld
 from report_it.clusters import group_reports
 from report_it.models import Report
 
@@ -84,6 +87,31 @@ def _count_near(reports: Sequence[Row], spot: Hotspot, start: datetime, end: dat
     )
 
 
+def _cleared(
+    spot: Hotspot, cleanups: Sequence[CleanUpHeld], start: datetime, end: datetime
+) -> tuple[datetime, str] | None:
+    """When and how `spot` was first cleared within [start, end): by its reports' fixes, or by a clean-up."""
+    moments = []
+    if spot.cleared_at is not None and start <= spot.cleared_at < end:
+        moments.append((spot.cleared_at, "fixed"))
+    for cleanup in cleanups:
+        held = as_utc(cleanup.held_at) if cleanup.held_at else None
+        if (
+            held is not None
+            and cleanup.category == spot.category
+            and start <= held < end
+            and held > spot.first_reported_at
+            and haversine_m(spot.lat, spot.lon, cleanup.lat, cleanup.long) <= spot.radius_m
+        ):
+            moments.append((held, "clean_up"))
+    return min(moments) if moments else None
+
+
+def _disturbed(spot: Hotspot, cleanups: Sequence[CleanUpHeld], start: datetime, end: datetime) -> bool:
+    """Whether `spot` was cleared, by fixes or a clean-up, within [start, end): no comparison then."""
+    return _cleared(spot, cleanups, start, end) is not None
+
+
 def _apart(a: Hotspot, b: Hotspot) -> bool:
     return haversine_m(a.lat, a.lon, b.lat, b.lon) > a.radius_m + b.radius_m
 
@@ -123,6 +151,8 @@ def recurrence(
     link_m: float,
     link_days: float,
     min_reports: int,
+    cleanups: Sequence[CleanUpHeld] = (),
+    cleanups_note: str | None = None,
 ) -> HotspotRecurrence:
     window = timedelta(weeks=weeks)
     # Hotspots cleared in the period may have begun long before it: their reports are read from a year earlier.
@@ -136,9 +166,10 @@ def recurrence(
             if len(group) >= min_reports
         ]
         for spot in spots:
-            when = spot.cleared_at
-            if when is None or not period_start <= when < period_end:
+            clear = _cleared(spot, cleanups, period_start, period_end)
+            if clear is None:
                 continue
+            when, how = clear
             if when + window > now:
                 too_recent += 1
                 continue
@@ -150,7 +181,7 @@ def recurrence(
                 if other is not spot
                 and other.first_reported_at < when
                 and other.last_reported_at >= when - window
-                and (other.cleared_at is None or not when - window <= other.cleared_at < when + window)
+                and not _disturbed(other, cleanups, when - window, when + window)
                 and _apart(spot, other)
             ]
             changes = [
@@ -172,6 +203,7 @@ def recurrence(
                     radius_m=round(spot.radius_m, 1),
                     report_count=len(spot.report_ids),
                     cleared_at=when,
+                    cleared_by=how,
                     before=before,
                     after=after,
                     comparisons=len(changes),
@@ -190,5 +222,7 @@ def recurrence(
         cleared=cleared,
         too_recent=too_recent,
         estimated_from=len(estimates),
+        cleanups_counted=cleanups_note is None,
+        cleanups_note=cleanups_note,
         difference_in_differences=round(sum(estimates) / len(estimates), 3) if estimates else None,
     )

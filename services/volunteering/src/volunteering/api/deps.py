@@ -48,3 +48,5 @@ NowDep = Annotated[datetime, Depends(now)]
 # Organisers publish organisations and opportunities; managers and admins see council-wide reports.
 OrganiserPrincipal = Annotated[Principal, Depends(require_roles(Role.team_leader, Role.manager, Role.admin))]
 ReportsPrincipal = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin))]
+# Report IT reads where clean-ups were held, to count them among the clear-ups of hotspots (no person in it).
+CleanUpsPrincipal = Annotated[Principal, Depends(require_roles(Role.manager, Role.admin, Role.service))]

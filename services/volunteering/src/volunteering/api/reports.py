@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response
 from deal_shared.auth import Role, StaffPrincipal
 from deal_shared.volunteering import CleanUps, Entitlement, GroupBy, Summary, Uptake
 from volunteering import ledger, presenters, reporting, staff
-from volunteering.api.deps import IdempotentRoute, ReportsPrincipal, SettingsDep
+from volunteering.api.deps import CleanUpsPrincipal, IdempotentRoute, ReportsPrincipal, SettingsDep
 from volunteering.api.staff import LeaveYearQuery, year_or_current
 from volunteering.db import SessionDep
 
@@ -50,7 +50,7 @@ def summary_csv(
     summary="Clean-ups held at Report IT's hotspots in a leave year: where, when, staff and hours",
 )
 def cleanups(
-    session: SessionDep, _: ReportsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
+    session: SessionDep, _: CleanUpsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> CleanUps:
     return reporting.cleanups(session, start_year=year_or_current(settings, leave_year).start_year)
 
