@@ -260,3 +260,10 @@ def test_case_syncs_and_case_events_carry_granted_tokens_across_their_expiry(dat
 
                 wait_until(allocated, timeout=15)
                 time.sleep(3.5)  # this round's tokens have run out before the next round
+
+
+def test_a_service_with_no_identity_at_all_fails_its_calls_clearly_not_with_a_crash() -> None:
+    token = OutboundToken(AuthSettings(issuer="https://login.example"), service="report-it", configured=None)
+    with service_http_client("http://127.0.0.1:9", token=token) as client, pytest.raises(RemoteError) as refused:
+        send(client, client.build_request("GET", "/v1/anything"))
+    assert refused.value.retryable and "IDENTITY__CLIENT_ID" in str(refused.value)

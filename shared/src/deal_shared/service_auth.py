@@ -15,7 +15,7 @@ import time
 from pydantic import SecretStr
 
 from deal_shared.auth import AuthSettings, Role
-from deal_shared.client_credentials import ClientCredentials, ServiceIdentity
+from deal_shared.client_credentials import ClientCredentials, CredentialsUnavailable, ServiceIdentity
 from deal_shared.devtoken import mint_token
 
 _DEV_LIFETIME_SECONDS = 3600
@@ -48,7 +48,8 @@ class OutboundToken:
         if self._configured is not None and self._configured.get_secret_value():
             return self._configured.get_secret_value()
         if not self._auth.dev_mode:
-            raise RuntimeError(
+            # A transport failure to the caller: retried and reported like a peer that cannot be reached.
+            raise CredentialsUnavailable(
                 f"{self._service} has no identity for calling other services: set its IDENTITY__CLIENT_ID (and a "
                 "secret, key or assertion) or its SERVICE_TOKEN setting"
             )
