@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install chromium screenshots identity-provider chaos
+.PHONY: run test lint install chromium screenshots identity-provider manifests chaos
 
 install: $(STAMP)
 
@@ -44,3 +44,8 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# One release's manifests: make manifests OVERLAY=staging [TAG=<tag, default the commit>] [REGISTRY=<registry>]
+manifests: $(STAMP)
+	$(PY) scripts/release_manifests.py $(or $(OVERLAY),staging) $(if $(TAG),--tag $(TAG)) \
+		$(if $(REGISTRY),--registry $(REGISTRY)) --out release.yaml
