@@ -733,3 +733,46 @@ def load_requirements_helper() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _secret_keys_read(objects: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Every (Secret, key) an object reads: env secretKeyRefs, the ObjectStore's credentials, the database roles'
+    passwords (a basic-auth Secret: username and password)."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(node: Any, field: str) -> None:
+        if isinstance(node, dict):
+            if field == "passwordSecret" and "name" in node:
+                found.update({(node["name"], "username"), (node["name"], "password")})
+            elif field not in ("configMapKeyRef",) and {"name", "key"} <= set(node) and isinstance(node["key"], str):
+                found.add((node["name"], node["key"]))
+            for key, value in node.items():
+                walk(value, key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, field)
+
+    for obj in objects:
+        if obj["kind"] != "ExternalSecret":
+            walk(obj, obj["kind"])
+    return found
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_secret_the_platform_reads_comes_from_the_councils_store(overlay: str) -> None:
+    objects = rendered(overlay)
+    synced = {
+        (external["spec"]["target"]["name"], item["secretKey"])
+        for external in kube.find(objects, "ExternalSecret")
+        for item in external["spec"].get("data", [])
+    }
+    needed = _secret_keys_read(objects)
+    assert needed and needed <= synced, f"read but not synced: {sorted(needed - synced)}"
+    for external in kube.find(objects, "ExternalSecret"):
+        assert kube.schema_problem(external) is None
+        assert external["spec"]["secretStoreRef"] == {"kind": "ClusterSecretStore", "name": "council-secrets"}
+    # The database roles' Secrets are basic-auth, and a changed password reaches the role (cnpg.io/reload).
+    for name in {name for name, key in needed if key == "username"}:
+        (external,) = [e for e in kube.find(objects, "ExternalSecret") if e["spec"]["target"]["name"] == name]
+        template = external["spec"]["target"]["template"]
+        assert template["type"] == "kubernetes.io/basic-auth" and template["metadata"]["labels"]["cnpg.io/reload"]
