@@ -16,7 +16,7 @@ from deal_shared.web.auth_first import TokenFirstRoute
 
 # The office signs staff in with the field app's own modules (imported from /app/js/ by URL), so its policy must
 # let in exactly what the field app's does: the same provider's token endpoint and the same peers.
-from report_it.webapp.router import _security_headers, provider_directory, webapp_settings
+from report_it.webapp.router import security_headers, provider_directory, webapp_settings
 
 STATIC = Path(__file__).parent / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8"}
@@ -64,7 +64,7 @@ def office_file(relative: str, request: Request) -> Response:
     body, media_type, etag = _load(relative)
     headers = {"Cache-Control": "no-cache", "ETag": etag}
     if relative == "index.html":
-        headers |= _security_headers(webapp_settings(request), provider_directory(request))
+        headers |= security_headers(webapp_settings(request), provider_directory(request))
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)

@@ -121,7 +121,7 @@ def _peer_services(settings: WebAppSettings) -> dict[str, str | None]:
     }
 
 
-def _security_headers(settings: WebAppSettings, directory: ProviderDirectory) -> dict[str, str]:
+def security_headers(settings: WebAppSettings, directory: ProviderDirectory) -> dict[str, str]:
     tile_origin = _origin(settings.tile_url.replace("{s}", "a")).replace("://a.", "://*.")
     # The app calls the other services and, to exchange a sign-in for tokens, the identity provider's token endpoint.
     called = [url for url in _peer_services(settings).values() if url] + token_urls(settings, directory)
@@ -172,7 +172,7 @@ def app_file(relative: str, request: Request) -> Response:
     asset = _load(relative)
     extra: dict[str, str] = {}
     if relative == "index.html":
-        extra = _security_headers(webapp_settings(request), provider_directory(request))
+        extra = security_headers(webapp_settings(request), provider_directory(request))
     if relative == SERVICE_WORKER:
         extra = {"Service-Worker-Allowed": "/app/"}
     cache_control = "public, max-age=31536000, immutable" if relative.startswith(IMMUTABLE_PREFIXES) else "no-cache"

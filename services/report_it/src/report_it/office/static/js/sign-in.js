@@ -1,35 +1,15 @@
 // Signing in to the office: with the council's identity provider where one is configured (the field app's
 // authorization code + PKCE module), otherwise by pasting a development token, as on the embedded default.
 
-import { describeToken, loadConfig, request, saveStaffSession } from "/app/js/api.js";
-import { startSignIn, takeSignInProblem } from "/app/js/council-sign-in.js";
+import { loadConfig, saveStaffSession } from "/app/js/api.js";
+import { councilSignInParts, sessionFromPastedToken, TokenRefused } from "/app/js/sign-in-parts.js";
 import { focusHeading, h, mount } from "/app/js/dom.js";
 
-function withProvider(main, signIn, message) {
-  const problem = takeSignInProblem();
-  const error = h("p", { class: "error-text", role: "alert" }, problem || "");
-  const button = h("button", { type: "button", class: "btn big" }, "Sign in with the council");
-  button.addEventListener("click", async () => {
-    error.textContent = "";
-    button.disabled = true;
-    try {
-      // Made while the provider could not be reached: it may be back by now.
-      const current = signIn.token_endpoint ? signIn : (await loadConfig({ fresh: true })).sign_in || signIn;
-      await startSignIn(current);
-    } catch (failure) {
-      error.textContent = failure.message;
-      button.disabled = false;
-    }
-  });
-  return [
-    message && !problem ? h("p", { class: "notice warn" }, message) : null,
-    error,
-    h("p", {}, "Sign in with your council account. You will come back to the triage queue."),
-    button,
-  ];
+function withProvider(signIn, message) {
+  return councilSignInParts(signIn, { message, intro: "Sign in with your council account. You will come back to the triage queue." });
 }
 
-function withToken(main, onSignedIn, message) {
+function withToken(onSignedIn, message) {
   const error = h("p", { class: "error-text", id: "token-error", role: "alert" });
   const input = h("textarea", { id: "token", rows: 4, autocomplete: "off", spellcheck: "false", "aria-describedby": "token-hint token-error" });
   const form = h("form", { novalidate: true },
@@ -43,16 +23,10 @@ function withToken(main, onSignedIn, message) {
     error.textContent = "";
     let session;
     try {
-      session = describeToken(input.value);
-    } catch {
-      error.textContent = "That is not a sign-in token. Copy the whole token and try again.";
-      input.focus();
-      return;
-    }
-    try {
-      await request("/v1/categories", { token: session.token, timeoutMs: 8000 });
+      session = await sessionFromPastedToken(input.value, { offlineOk: false });
     } catch (failure) {
-      error.textContent = failure.status === 401 ? `The server does not accept that token: ${failure.message}` : failure.message;
+      if (!(failure instanceof TokenRefused)) throw failure;
+      error.textContent = failure.message;
       input.focus();
       return;
     }
@@ -64,7 +38,7 @@ function withToken(main, onSignedIn, message) {
 
 export async function renderSignIn(main, { onSignedIn, message = null }) {
   const config = await loadConfig();
-  const body = config.sign_in ? withProvider(main, config.sign_in, message) : withToken(main, onSignedIn, message);
+  const body = config.sign_in ? withProvider(config.sign_in, message) : withToken(onSignedIn, message);
   mount(main, h("div", { class: "sign-in" }, h("h1", {}, "Office sign in"), body));
   focusHeading(main);
 }

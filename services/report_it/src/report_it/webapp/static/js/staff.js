@@ -1,36 +1,15 @@
 // Staff: sign in (the council's identity provider in production; a pasted development token in the embedded
 // default), then log street issues, work the caseload (from Footprints where configured) and book volunteering days.
 
-import { describeToken, loadConfig, request, saveStaffSession, staffSession } from "./api.js";
-import { startSignIn, takeSignInProblem } from "./council-sign-in.js";
+import { loadConfig, saveStaffSession, staffSession } from "./api.js";
+import { councilSignInParts, sessionFromPastedToken, TokenRefused } from "./sign-in-parts.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
 import { signOutAndForget, unsentStaffItems } from "./sign-out.js";
 
 // With the council's identity provider configured: one big button, off to the provider's sign-in page and back.
 function councilSignIn(main, signIn, message) {
-  const problem = takeSignInProblem();
-  const error = h("p", { class: "error-text", role: "alert" }, problem || "");
-  const button = h("button", { type: "button", class: "btn big" }, "Sign in with the council");
-  button.addEventListener("click", async () => {
-    error.textContent = "";
-    button.disabled = true;
-    try {
-      // Made while the provider could not be reached: it may be back by now.
-      const current = signIn.token_endpoint ? signIn : (await loadConfig({ fresh: true })).sign_in || signIn;
-      await startSignIn(current);
-    } catch (failure) {
-      error.textContent = failure.message;
-      button.disabled = false;
-    }
-  });
-  mount(
-    main,
-    h("h1", {}, "Staff sign in"),
-    message && !problem ? h("p", { class: "notice warn" }, message) : null,
-    error,
-    h("p", {}, "Sign in with your council account. You will come back here once you are signed in."),
-    button,
-  );
+  const intro = "Sign in with your council account. You will come back here once you are signed in.";
+  mount(main, h("h1", {}, "Staff sign in"), ...councilSignInParts(signIn, { message, intro }));
   focusHeading(main);
 }
 
@@ -59,27 +38,12 @@ function signInForm(main, navigate, message) {
     error.textContent = "";
     let session;
     try {
-      session = describeToken(input.value);
-    } catch {
-      error.textContent = "That is not a sign-in token. Copy the whole token and try again.";
-      input.focus();
-      return;
-    }
-    if (session.exp && session.exp * 1000 < Date.now()) {
-      error.textContent = "That token has expired. Ask for a new one.";
-      input.focus();
-      return;
-    }
-    try {
-      // Any authenticated read proves the server accepts the token.
-      await request("/v1/categories", { token: session.token, timeoutMs: 8000 });
+      session = await sessionFromPastedToken(input.value, { offlineOk: true });
     } catch (failure) {
-      if (failure.status === 401) {
-        error.textContent = `The server does not accept that token: ${failure.message}`;
-        input.focus();
-        return;
-      }
-      // Offline: keep it; the server checks it when things are sent.
+      if (!(failure instanceof TokenRefused)) throw failure;
+      error.textContent = failure.message;
+      input.focus();
+      return;
     }
     await saveStaffSession(session);
     toast(`Signed in as ${session.name}.`);
