@@ -25,6 +25,9 @@ def health_router(readiness_checks: Callable[[], list[ReadinessCheck]]) -> APIRo
 
     @router.get("/healthz", summary="Liveness: the process is up")
     def healthz() -> dict[str, str]:
+        """Answers 200 while the process can serve requests; it touches neither the database nor any peer, so a slow
+        database never gets a live pod restarted.
+        """
         return {"status": "ok"}
 
     @router.get(
@@ -34,6 +37,9 @@ def health_router(readiness_checks: Callable[[], list[ReadinessCheck]]) -> APIRo
         responses=_NOT_READY,
     )
     def readyz() -> JSONResponse:
+        """Answers 200 when every readiness check passes (the database answers and its schema is at the migrations'
+        head), and 503 with the reasons otherwise, so a pod takes traffic only once it can serve it.
+        """
         failures = [reason for check in readiness_checks() if (reason := check()) is not None]
         if failures:
             return JSONResponse({"status": "unavailable", "reasons": failures}, status_code=503)

@@ -27,16 +27,21 @@ def _worker_caseload(session, worker: Worker) -> Caseload:
 
 @router.get("/me", response_model=Caseload, summary="Your own caseload")
 def my_caseload(session: SessionDep, principal: StaffPrincipal) -> Caseload:
+    """The signed-in worker's open cases with their load against capacity; 404 `WorkerNotFound` when the caller has no
+    worker record.
+    """
     return _worker_caseload(session, worker_for(session, principal))
 
 
 @router.get("/workers/{worker_id}", response_model=Caseload, summary="A worker's caseload")
 def worker_caseload(worker_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Caseload:
+    """One worker's open cases with their load against capacity; for any member of staff."""
     return _worker_caseload(session, get_worker(session, worker_id))
 
 
 @router.get("/teams/{team_id}", response_model=Caseload, summary="A team's caseload, worker by worker")
 def team_caseload(team_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Caseload:
+    """The open cases of every worker in the team, with each worker's load against capacity."""
     team = get_team(session, team_id)
     workers = list(session.exec(select(Worker).where(Worker.team_id == team.id)).all())
     ids = [w.id for w in workers]
@@ -46,6 +51,9 @@ def team_caseload(team_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) ->
 
 @router.get("/footprints/{code}", response_model=Caseload, summary="A footprint's caseload, worker by worker")
 def footprint_caseload(code: str, session: SessionDep, _: StaffPrincipal) -> Caseload:
+    """Every open case in the footprint, grouped by worker, and those not yet allocated; 404 `FootprintNotFound` for an
+    unknown code.
+    """
     footprint = session.get(Footprint, code)
     if footprint is None:
         raise FootprintNotFound(f"No footprint has code {code!r}.")

@@ -64,6 +64,13 @@ def upsert_case(
     settings: SettingsDep,
     _: ServicePrincipal,
 ) -> CaseUpserted:
+    """For service callers (role `service`): the source sends the whole case (title, category, skill, priority, effort,
+    position, due date, status and its own `version`) every time it changes. The case is placed in its ward and
+    footprint and allocated to the best eligible worker when it is new, unallocated or no longer fits its worker
+    (pinned cases stay). A `version` not newer than the stored one changes nothing and is answered 200 with `outcome:
+    stale, ignored`, so a repeated or late delivery is harmless. A position outside the borough is 422
+    `OutsideBorough`.
+    """
     upserted = case_service.upsert_case(
         session,
         source_system=source_system,
@@ -80,6 +87,9 @@ def upsert_case(
 
 @router.get("/cases/{case_id}", response_model=CasePublic, summary="One case")
 def get_case(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> CasePublic:
+    """The case with its footprint, ward, worker and status; staff and service callers only. 404 `CaseNotFound` when no
+    case has that id.
+    """
     return present(session, case_service.get_case(session, case_id))
 
 
@@ -89,6 +99,9 @@ def get_case(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> Case
 def get_case_by_source(
     source_system: SourceSystem, source_id: SourceId, session: SessionDep, _: StaffPrincipal
 ) -> CasePublic:
+    """How a source system (Report IT's `report_it`) finds the case it made from one of its own records; 404
+    `CaseNotFound` when none was made.
+    """
     case = case_service.find_by_source(session, source_system, source_id)
     if case is None:
         raise CaseNotFound(f"No case comes from {source_system}/{source_id}.")
@@ -103,6 +116,10 @@ def get_case_by_source(
 def record_progress(
     case_id: uuid.UUID, body: CaseProgress, session: SessionDep, principal: StaffPrincipal
 ) -> CasePublic:
+    """The worker holding the case, a team leader of their team, a manager or an administrator records `in_progress` or
+    `completed`, with an optional note. The change is audited and sent back to the source system as a case event
+    through the outbox. Others get 403 `NotYourTeam`; a case closed at its source is 409 `CaseClosed`.
+    """
     case = case_service.get_case(session, case_id)
     holder = session.get(Worker, case.worker_id) if case.worker_id else None
     is_holder = holder is not None and holder.subject == principal.subject
@@ -118,6 +135,9 @@ def record_progress(
     summary="Team leader: pin a case to its worker, so rebalancing leaves it there",
 )
 def pin_case(case_id: uuid.UUID, body: PinRequest, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
+    """A team leader of the case's footprint (or a manager) gives the case to a worker and pins it there: rebalancing
+    and absence repair leave it with that worker until it is unpinned.
+    """
     case = case_service.get_case(session, case_id)
     require_manages_footprint(session, principal, case.footprint_code)
     worker = get_worker(session, body.worker_id)
@@ -126,6 +146,7 @@ def pin_case(case_id: uuid.UUID, body: PinRequest, session: SessionDep, principa
 
 @router.delete("/cases/{case_id}/pin", response_model=CasePublic, summary="Team leader: unpin a case")
 def unpin_case(case_id: uuid.UUID, session: SessionDep, principal: LeaderPrincipal) -> CasePublic:
+    """Lets rebalancing move the case again; its worker does not change now."""
     case = case_service.get_case(session, case_id)
     require_manages_footprint(session, principal, case.footprint_code)
     return present(session, case_service.unpin_case(session, case))
@@ -133,6 +154,9 @@ def unpin_case(case_id: uuid.UUID, session: SessionDep, principal: LeaderPrincip
 
 @router.get("/audit/cases/{case_id}", response_model=list[AuditEntry], summary="Every change to a case, oldest first")
 def case_audit(case_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> list[AuditEntry]:
+    """Each allocation, move, pin and progress record of the case with who or what made it and why (the method, its cost
+    terms), oldest first.
+    """
     case_service.get_case(session, case_id)
     rows = session.exec(
         select(AllocationAudit).where(AllocationAudit.case_id == case_id).order_by(col(AllocationAudit.at))

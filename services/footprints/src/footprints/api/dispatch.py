@@ -53,6 +53,10 @@ def dispatch_board(
     team_id: uuid.UUID | None = None,
     near_due_working_hours: Window = None,
 ) -> DispatchBoard:
+    """For a footprint (one team of it, if `team_id` is given): each worker with their cases and load, and the cases
+    waiting for a worker, each marked overdue or near due in working hours (`near_due_working_hours`, by default the
+    service's setting).
+    """
     return boards.dispatch_board(
         session,
         footprint_code=footprint_code,
@@ -73,6 +77,9 @@ def due_cases(
     near_due_working_hours: Window = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> DueCases:
+    """Open cases past their due time or due within the window, counted in working hours of the council's calendar, most
+    urgent first; narrowed by footprint or team, at most `limit` (1 to 500).
+    """
     if footprint is not None and session.get(Footprint, footprint) is None:
         raise FootprintNotFound(f"No footprint has code {footprint!r}.")
     return boards.due_cases(
@@ -96,6 +103,11 @@ def reassign_case(
     principal: LeaderPrincipal,
     if_match: Annotated[str, Header(description="The case's etag as you saw it")] = "",
 ) -> BoardCase:
+    """A team leader of the case's footprint (or a manager) gives an open case to another worker, or back to waiting
+    with no `worker_id`, with a reason; `pin` keeps it there. Send the case's `ETag` as `If-Match`: a case changed
+    since is 412 `StaleVersion` with how it stands now. The worker must be able to take it (skill, availability,
+    capacity).
+    """
     case = get_case(session, case_id)
     require_manages_footprint(session, principal, case.footprint_code)
     worker = get_worker(session, body.worker_id) if body.worker_id else None
@@ -112,6 +124,9 @@ def list_absences(
     footprint: str,
     from_day: Annotated[ClientDate | None, Query(alias="from")] = None,
 ) -> list[AbsenceRow]:
+    """Absences in the footprint that end on or after `from` (default today), earliest first, with each worker's name
+    and team; at most 500.
+    """
     day = from_day or utcnow().date()
     rows = session.exec(
         select(Absence, Worker)
@@ -133,6 +148,9 @@ def list_absences(
 
 @router.delete("/absences/{absence_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw an absence")
 def delete_absence(absence_id: uuid.UUID, session: SessionDep, principal: LeaderPrincipal) -> Response:
+    """A team leader of the worker's team (or a manager) removes an absence recorded in error; the worker's cases are
+    not moved back. 404 `AbsenceNotFound`.
+    """
     absence = session.get(Absence, absence_id)
     if absence is None:
         raise AbsenceNotFound(f"No absence has id {absence_id}.")
@@ -150,6 +168,10 @@ def delete_absence(absence_id: uuid.UUID, session: SessionDep, principal: Leader
 def propose(
     body: ProposalRequest, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
 ) -> ProposalPublic:
+    """Solves a rebalance of the footprint as `POST /v1/rebalance-runs` does but moves nothing: the moves it would make
+    are stored as a proposal, each with its cost terms, for a team leader to accept or drop. The time budget defaults
+    to at most 10 s.
+    """
     if session.get(Footprint, body.footprint_code) is None:
         raise FootprintNotFound(f"No footprint has code {body.footprint_code!r}.")
     require_manages_footprint(session, principal, body.footprint_code)
@@ -165,6 +187,7 @@ def propose(
 
 @router.get("/rebalance-proposals", response_model=list[ProposalPublic], summary="A footprint's undecided proposals")
 def list_proposals(session: SessionDep, _: StaffPrincipal, footprint: str) -> list[ProposalPublic]:
+    """Proposals for the footprint with moves still waiting for a decision, newest first, at most 20."""
     return [dispatch.present_proposal(r) for r in dispatch.open_proposals(session, footprint=footprint)]
 
 
@@ -172,6 +195,9 @@ def list_proposals(session: SessionDep, _: StaffPrincipal, footprint: str) -> li
     "/rebalance-proposals/{proposal_id}", response_model=ProposalPublic, summary="One rebalance proposal and its moves"
 )
 def get_proposal(proposal_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> ProposalPublic:
+    """A proposal, its certificate and each proposed move with its decision (none yet, `accepted`, `dropped` or
+    `stale`); 404 `RunNotFound` when none has that id.
+    """
     return dispatch.present_proposal(dispatch.get_proposal(session, proposal_id))
 
 
@@ -183,6 +209,10 @@ def get_proposal(proposal_id: uuid.UUID, session: SessionDep, _: StaffPrincipal)
 def decide(
     proposal_id: uuid.UUID, body: ProposalDecisions, session: SessionDep, principal: LeaderPrincipal
 ) -> ProposalPublic:
+    """A team leader of the proposal's footprint (or a manager) accepts some moves and drops others. An accepted move is
+    made only if the case still has the worker it had when proposed and the new worker can still take it; otherwise
+    it is marked `stale` with the reason. A decided move is never decided again.
+    """
     run = dispatch.get_proposal(session, proposal_id, lock=True)
     if not principal.has_any(Role.manager, Role.admin):
         require_manages_footprint(session, principal, run.scope)

@@ -53,6 +53,9 @@ def _shows_exact_home(principal: Principal, led: set[uuid.UUID], worker: Worker)
     summary="Manager: add a team to a footprint",
 )
 def create_team(body: TeamCreate, session: SessionDep, principal: LeaderPrincipal) -> TeamPublic:
+    """Managers and administrators add a joint team to a footprint; a team leader gets 403 `NotYourTeam`, an unknown
+    footprint 404 `FootprintNotFound`.
+    """
     if not principal.has_any(Role.manager, Role.admin):
         raise NotYourTeam("Only managers create teams.")
     if session.get(Footprint, body.footprint_code) is None:
@@ -65,6 +68,7 @@ def create_team(body: TeamCreate, session: SessionDep, principal: LeaderPrincipa
 
 @router.get("/teams", response_model=list[TeamPublic], summary="The teams, by name")
 def list_teams(session: SessionDep, _: StaffPrincipal) -> list[TeamPublic]:
+    """Every team with its footprint; for any member of staff."""
     teams = session.exec(select(Team).order_by(Team.name)).all()
     return [TeamPublic.model_validate(t, from_attributes=True) for t in teams]
 
@@ -76,6 +80,9 @@ def list_teams(session: SessionDep, _: StaffPrincipal) -> list[TeamPublic]:
     summary="Team leader: add a worker to a team they manage",
 )
 def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrincipal) -> WorkerPublic:
+    """A team leader adds a worker (identity provider subject, skills, FTE, capacity, home base) to their own team;
+    managers to any team. A subject that already has a worker record is 409 `WorkerExists`.
+    """
     get_team(session, body.team_id)
     require_manages_team(session, principal, body.team_id)
     if session.exec(select(Worker).where(Worker.subject == body.subject)).first() is not None:
@@ -90,6 +97,9 @@ def create_worker(body: WorkerCreate, session: SessionDep, principal: LeaderPrin
 def list_workers(
     session: SessionDep, principal: StaffPrincipal, team_id: uuid.UUID | None = None
 ) -> list[WorkerPublic]:
+    """Workers with their skills and capacity. A worker's home base is shown exactly only to the team leaders of their
+    team, managers and administrators; others see it rounded.
+    """
     query = select(Worker).order_by(Worker.display_name)
     if team_id is not None:
         query = query.where(Worker.team_id == team_id)
@@ -106,6 +116,10 @@ def list_workers(
 def create_absence(
     worker_id: uuid.UUID, body: AbsenceCreate, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
 ) -> AbsencePublic:
+    """A team leader of the worker's team (or a manager) records leave, sickness or training (`kind`). The worker's open
+    cases that fall in the absence are repaired at once: moved to other eligible workers, or reported unplaced; the
+    answer carries the repair run and its certificate. An absence ending before it starts is 422 `InvalidAbsence`.
+    """
     worker = get_worker(session, worker_id)
     require_manages_team(session, principal, worker.team_id)
     if body.ends_on < body.starts_on:

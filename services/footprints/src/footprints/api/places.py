@@ -25,6 +25,9 @@ def locate(
     lat: Annotated[float, Query(ge=-90, le=90)],
     long: Annotated[float, Query(ge=-180, le=180)],
 ) -> LocateResult:
+    """Looks the point up in the loaded ward boundaries and answers its ward and footprint. A point in no ward of the
+    borough is answered 422 `OutsideBorough`. Open to anyone: Volunteering and Report IT place things with it.
+    """
     result = places.locator().locate(lat, long)
     if result is None:
         raise OutsideBorough(f"({lat}, {long}) is not in any ward of the borough.")
@@ -35,6 +38,10 @@ def locate(
     "/boundaries", response_model=BoundaryInfo, summary="Which ward boundaries are loaded, and when they were imported"
 )
 def boundaries(session: SessionDep) -> BoundaryInfo:
+    """Answers the last import of ward boundaries (its source and when it was made), or 422 `NoBoundaries` before the
+    first one. The shipped shapes are illustrative until the council's file is imported with `footprints import-
+    boundaries`.
+    """
     latest = latest_import(session)
     if latest is None:
         raise NoBoundaries("No ward boundaries have been imported yet.")
@@ -43,6 +50,7 @@ def boundaries(session: SessionDep) -> BoundaryInfo:
 
 @router.get("/footprints", summary="The seven footprints as a GeoJSON FeatureCollection")
 def footprints(places: PlacesDep, session: SessionDep) -> dict[str, Any]:
+    """Each footprint with its code, number and name, its geometry the union of its wards' shapes; ordered by number."""
     locator = places.locator()
     features = [
         {
@@ -58,6 +66,9 @@ def footprints(places: PlacesDep, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/wards", summary="The wards (of one footprint, if given) as a GeoJSON FeatureCollection")
 def wards(session: SessionDep, footprint: str | None = None) -> dict[str, Any]:
+    """Each ward with its code, name and footprint code, ordered by code. With `footprint`, only that footprint's wards;
+    an unknown code is 404 `FootprintNotFound`.
+    """
     query = select(Ward).order_by(Ward.code)
     if footprint is not None:
         if session.get(Footprint, footprint) is None:

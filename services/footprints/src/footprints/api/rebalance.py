@@ -31,6 +31,12 @@ router = APIRouter(route_class=IdempotentRoute, prefix="/v1/rebalance-runs", tag
 def rebalance(
     body: RebalanceRequest, session: SessionDep, principal: LeaderPrincipal, settings: SettingsDep
 ) -> RunPublic:
+    """Solves the allocation of the footprint's open, unpinned cases again and makes the moves (a manager may leave
+    `footprint_code` out to rebalance the whole borough). Options: `fair` (spread load evenly), `polish` (CP-SAT
+    after the heuristic) and a `time_budget_s`. The run is stored with its quality certificate (objective, proven
+    lower bound, gap, status). Only one rebalance runs at a time: a second is 409 `RebalanceInProgress` with `Retry-
+    After`.
+    """
     if body.footprint_code is None:
         if not principal.has_any(Role.manager, Role.admin):
             raise NotYourTeam("Only managers rebalance the whole borough.")
@@ -54,6 +60,9 @@ def rebalance(
 
 @router.get("", response_model=list[RunPublic], summary="Rebalance runs, newest first")
 def list_runs(session: SessionDep, _: StaffPrincipal, limit: int = 50) -> list[RunPublic]:
+    """Rebalance runs (nightly, on demand, absence repairs, proposals) with their certificates, newest first; `limit`
+    from 1 to 500 (default 50).
+    """
     limit = max(1, min(limit, 500))
     runs = session.exec(select(RebalanceRun).order_by(col(RebalanceRun.started_at).desc()).limit(limit)).all()
     return [RunPublic.model_validate(r, from_attributes=True) for r in runs]
@@ -61,6 +70,7 @@ def list_runs(session: SessionDep, _: StaffPrincipal, limit: int = 50) -> list[R
 
 @router.get("/{run_id}", response_model=RunPublic, summary="One rebalance run")
 def get_run(run_id: uuid.UUID, session: SessionDep, _: StaffPrincipal) -> RunPublic:
+    """One run with its trigger, scope, moves made and quality certificate; 404 `RunNotFound`."""
     run = session.get(RebalanceRun, run_id)
     if run is None:
         raise RunNotFound(f"No rebalance run has id {run_id}.")
