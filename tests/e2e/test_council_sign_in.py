@@ -6,67 +6,26 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import httpx
 import jwt
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from deal_shared.auth import AuthSettings
-from report_it.categories import seed_categories
-from report_it.config import Settings
-from report_it.db import migrate
-from report_it.main import create_app
 from report_it.webapp import WebAppSettings
 from tests.e2e.conftest import PHONE, WIGAN, wait_for_worker
-from tests.support.databases import seeded
-from tests.support.identity_provider import AUDIENCE, FIELD_APP_CLIENT, IdentityProvider, identity_provider
-from tests.support.postgres import create_database, drop_database
-from tests.support.server import free_port, serve
+from tests.e2e.council_app import SCOPES, CouncilApp, council_app, provider_login
+from tests.support.identity_provider import FIELD_APP_CLIENT
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.browser
-
-SCOPES = "openid profile email offline_access api"
-
-
-@dataclass(frozen=True)
-class CouncilApp:
-    base: str
-    app: object
-    provider: IdentityProvider
 
 
 @pytest.fixture(scope="module")
 def council(postgres_admin_url, tmp_path_factory) -> Iterator[CouncilApp]:
     """Report IT trusting only the provider's tokens, its field app sending staff to the provider to sign in."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    name = f"deal_e2e_sign_in_{uuid.uuid4().hex[:10]}"
-    url = seeded(create_database(postgres_admin_url, name), migrate, seed_categories)
-    try:
-        # The field app's registration at the provider lists the app's own address, as Entra ID's SPA platform does.
-        with identity_provider(redirect_uris=[f"{base}/app/"]) as provider:
-            settings = Settings(
-                database_url=url,
-                environment="test",
-                photo_dir=tmp_path_factory.mktemp("sign-in-photos"),
-                auth=AuthSettings(issuer=provider.issuer, audience=AUDIENCE),
-                footprints_url=f"http://127.0.0.1:{free_port()}",  # no Footprints in these tests
-            )
-            app = create_app(settings)
-            app.state.webapp_settings = WebAppSettings(
-                tile_url="",
-                footprints_url="",
-                volunteering_url="",
-                sign_in_issuer=provider.issuer,
-                sign_in_client_id=FIELD_APP_CLIENT,
-                sign_in_scopes=SCOPES,
-            )
-            with serve(app, port=port):
-                yield CouncilApp(base, app, provider)
-    finally:
-        drop_database(postgres_admin_url, name)
+    with council_app(postgres_admin_url, tmp_path_factory.mktemp("sign-in-photos"), redirect_paths=["/app/"]) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)
@@ -136,18 +95,6 @@ def to_the_provider(page: Page, council: CouncilApp) -> httpx.URL:
         page.get_by_role("button", name="Sign in with the council").click()
     expect(page.locator("input[name=login]")).to_be_visible()
     return httpx.URL(authorize.value.url)
-
-
-def provider_login(page: Page, council: CouncilApp, login: str) -> bool:
-    """The provider's own login page (any password), then its consent page where it shows one (returns whether)."""
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill("any password")
-    page.locator("button[type=submit]").click()
-    page.locator("button:has-text('Continue'), main#main").first.wait_for()
-    if not page.url.startswith(council.provider.issuer):
-        return False
-    page.get_by_role("button", name="Continue").click()
-    return True
 
 
 def sign_in_with_the_council(page: Page, council: CouncilApp, login: str = "officer.one") -> bool:

@@ -10,17 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from deal_shared.auth import AuthSettings
-from report_it.categories import seed_categories
-from report_it.config import Settings
-from report_it.db import migrate
-from report_it.main import create_app
-from report_it.webapp import WebAppSettings
-from tests.e2e.test_council_sign_in import SCOPES, CouncilApp, provider_login
-from tests.support.databases import seeded
-from tests.support.identity_provider import AUDIENCE, FIELD_APP_CLIENT, identity_provider
-from tests.support.postgres import create_database, drop_database
-from tests.support.server import free_port, serve
+from tests.e2e.council_app import CouncilApp, council_app, provider_login
 
 pytestmark = pytest.mark.browser
 
@@ -28,32 +18,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def council(postgres_admin_url, tmp_path_factory) -> Iterator[CouncilApp]:
     """Report IT trusting only the provider's tokens; the app's registration lists the office's address too."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    name = f"deal_e2e_office_sign_in_{uuid.uuid4().hex[:10]}"
-    url = seeded(create_database(postgres_admin_url, name), migrate, seed_categories)
-    try:
-        with identity_provider(redirect_uris=[f"{base}/app/", f"{base}/office/"]) as provider:
-            settings = Settings(
-                database_url=url,
-                environment="test",
-                photo_dir=tmp_path_factory.mktemp("office-sign-in-photos"),
-                auth=AuthSettings(issuer=provider.issuer, audience=AUDIENCE),
-                footprints_url=f"http://127.0.0.1:{free_port()}",  # no Footprints in these tests
-            )
-            app = create_app(settings)
-            app.state.webapp_settings = WebAppSettings(
-                tile_url="",
-                footprints_url="",
-                volunteering_url="",
-                sign_in_issuer=provider.issuer,
-                sign_in_client_id=FIELD_APP_CLIENT,
-                sign_in_scopes=SCOPES,
-            )
-            with serve(app, port=port):
-                yield CouncilApp(base, app, provider)
-    finally:
-        drop_database(postgres_admin_url, name)
+    photos = tmp_path_factory.mktemp("office-sign-in-photos")
+    with council_app(postgres_admin_url, photos, redirect_paths=["/app/", "/office/"]) as app:
+        yield app
 
 
 @pytest.fixture(autouse=True)
