@@ -29,6 +29,9 @@ def _check_manages(session, principal: Principal, subject: str) -> None:
     summary="Line manager: record a staff member's absence",
 )
 def record_absence(body: AbsenceCreate, session: SessionDep, principal: StaffPrincipal) -> AbsencePublic:
+    """The person's line manager (or an administrator) records annual leave, sickness, training or other absence, shown
+    beside the team's requests in `GET /v1/approvals`; others get 403 `NotLineManager`.
+    """
     _check_manages(session, principal, body.staff_subject)
     absence = absences.record_absence(session, body=body, by=principal.subject)
     return AbsencePublic.model_validate(absence, from_attributes=True)
@@ -38,6 +41,7 @@ def record_absence(body: AbsenceCreate, session: SessionDep, principal: StaffPri
     "/v1/absences/{absence_id}", status_code=204, response_class=Response, summary="Line manager: withdraw an absence"
 )
 def delete_absence(absence_id: UUID, session: SessionDep, principal: StaffPrincipal) -> Response:
+    """The person's line manager (or an administrator) removes an absence; 404 `AbsenceNotFound`."""
     absence = absences.get_absence(session, absence_id)
     _check_manages(session, principal, absence.staff_subject)
     session.delete(absence)

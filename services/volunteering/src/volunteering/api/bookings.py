@@ -39,6 +39,12 @@ def check_booking_access(session, principal: Principal, booking: Booking, *, own
 def create_booking(
     body: BookingCreate, session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, now: NowDep
 ) -> BookingPublic:
+    """Books the caller a place on an opportunity, for their line manager to approve (or approved at once where the
+    directorate auto-approves). The booking holds its time against the entitlement: more than is left is 409
+    `EntitlementExceeded`. When every place is taken it is 409 `OpportunityFull`, unless `join_waitlist` puts the
+    caller on the waiting list. A second booking on the same opportunity is 409 `AlreadyBooked`; a closed or started
+    opportunity is 409 `OpportunityClosed`.
+    """
     booking = bookings.book(session, settings, subject=principal.subject, body=body, now=now)
     return presenters.booking_public(session, booking)
 
@@ -49,6 +55,9 @@ def create_booking(
 def log_volunteering(
     body: VolunteeringLog, session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, now: NowDep
 ) -> BookingPublic:
+    """Records volunteering already done with an organisation that listed no opportunity, as a request for the line
+    manager to approve; a day in the future is 422 `InvalidBookingTime`.
+    """
     booking = bookings.log_volunteering(session, settings, subject=principal.subject, body=body, now=now)
     return presenters.booking_public(session, booking)
 
@@ -59,6 +68,9 @@ def log_volunteering(
     summary="One booking (its booker, their line manager or an admin)",
 )
 def get_booking(booking_id: UUID, session: SessionDep, principal: StaffPrincipal) -> BookingPublic:
+    """A booking with its opportunity and status; only its booker, their line manager or an administrator may see it
+    (403 `NotYourBooking`).
+    """
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)
     return presenters.booking_public(session, booking)
@@ -66,6 +78,10 @@ def get_booking(booking_id: UUID, session: SessionDep, principal: StaffPrincipal
 
 @router.post("/v1/bookings/{booking_id}/cancel", response_model=BookingPublic, summary="Cancel: time and place return")
 def cancel_booking(booking_id: UUID, session: SessionDep, principal: StaffPrincipal) -> BookingPublic:
+    """Its booker, their line manager or an administrator cancels a booking still holding time: its time returns to the
+    entitlement, and a place it held goes to the first person waiting. A booking past that (attended, declined,
+    cancelled) is 409 `BookingStateConflict`.
+    """
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)
     return presenters.booking_public(session, bookings.cancel(session, booking=booking))
@@ -75,6 +91,10 @@ def cancel_booking(booking_id: UUID, session: SessionDep, principal: StaffPrinci
 def decide_booking(
     booking_id: UUID, body: BookingDecision, session: SessionDep, principal: StaffPrincipal
 ) -> BookingPublic:
+    """The booker's line manager (or an administrator, never the booker) approves or declines a requested booking;
+    declining needs a `reason` (422 `ReasonRequired`). A declined booking frees its place for the first person
+    waiting; a booking not requested is 409 `BookingStateConflict`.
+    """
     booking = bookings.get_booking(session, booking_id)
     if principal.subject == booking.staff_subject:
         raise NotLineManager("You cannot decide your own booking.")
@@ -87,6 +107,10 @@ def decide_booking(
 def record_attendance(
     booking_id: UUID, body: AttendanceRecord, session: SessionDep, principal: StaffPrincipal, now: NowDep
 ) -> BookingPublic:
+    """On or after the day, the booker, their line manager or an administrator records an approved booking as `attended`
+    (with the hours actually given, by default those booked) or `no_show`. Attended hours count as given; a no-show
+    holds nothing.
+    """
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)
     return presenters.booking_public(
@@ -96,6 +120,9 @@ def record_attendance(
 
 @router.get("/v1/approvals", response_model=list[ApprovalItem], summary="Requests waiting for you, with the team's day")
 def pending_approvals(session: SessionDep, principal: StaffPrincipal, settings: SettingsDep) -> list[ApprovalItem]:
+    """Requests waiting for the caller's decision as line manager (every request, for administrators), each with the
+    person's entitlement and who else in their team is volunteering or away that day.
+    """
     manager = None if principal.has_any(Role.admin) else principal.subject
     items = []
     for booking in bookings.pending_for_manager(session, manager=manager):

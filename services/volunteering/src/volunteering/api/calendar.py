@@ -46,6 +46,7 @@ def event_for(session: Session, booking: Booking) -> CalendarEvent:
 
 @router.get("/v1/bookings/{booking_id}/calendar.ics", response_class=Response, summary="One booking as iCalendar")
 def booking_ics(booking_id: UUID, session: SessionDep, principal: StaffPrincipal) -> Response:
+    """The booking as an iCalendar file to add to a calendar; for its booker, their line manager or an administrator."""
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)
     body = calendar([event_for(session, booking)])
@@ -55,6 +56,9 @@ def booking_ics(booking_id: UUID, session: SessionDep, principal: StaffPrincipal
 
 @router.get("/v1/calendar/{token}.ics", response_class=Response, summary="A person's feed; the token is the secret")
 def feed(token: str, session: SessionDep) -> Response:
+    """Every booking of the feed's owner as iCalendar, for calendar applications that cannot sign in: the token in the
+    address is the only secret (see `GET /v1/me/calendar`). An unknown token is 404.
+    """
     profile = staff.profile_by_calendar_token(session, token)
     if profile is None:
         raise StaffProfileNotFound("No calendar feed at this address.")

@@ -20,6 +20,11 @@ router = APIRouter(route_class=IdempotentRoute, tags=["opportunities"])
 def create_organisation(
     body: OrganisationCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
 ) -> OrganisationPublic:
+    """Team leaders, managers and administrators add a community organisation with its address and position. Its
+    footprint and ward come from Footprints (`GET /v1/locate`); when Footprints cannot answer it is stored with
+    `area.located = false` and placed later by the retry loop. A position outside the borough is 422
+    `OutsideBorough`.
+    """
     organisation = catalogue.create_organisation(session, locator, body=body, by=principal.subject)
     return presenters.organisation_public(organisation)
 
@@ -28,11 +33,13 @@ def create_organisation(
     "/v1/organisations", response_model=list[OrganisationPublic], summary="The organisations offering volunteering"
 )
 def list_organisations(session: SessionDep, _: StaffPrincipal) -> list[OrganisationPublic]:
+    """Every organisation with its footprint and ward; for any member of staff."""
     return [presenters.organisation_public(o) for o in catalogue.list_organisations(session)]
 
 
 @router.get("/v1/organisations/{organisation_id}", response_model=OrganisationPublic, summary="One organisation")
 def get_organisation(organisation_id: UUID, session: SessionDep, _: StaffPrincipal) -> OrganisationPublic:
+    """One organisation; 404 `OrganisationNotFound`."""
     return presenters.organisation_public(catalogue.get_organisation(session, organisation_id))
 
 
@@ -40,6 +47,9 @@ def get_organisation(organisation_id: UUID, session: SessionDep, _: StaffPrincip
 def create_opportunity(
     body: OpportunityCreate, session: SessionDep, principal: OrganiserPrincipal, locator: LocatorDep
 ) -> OpportunityPublic:
+    """Team leaders, managers and administrators publish an opportunity of an organisation: its day or flexible dates,
+    times, places, skills and position, placed in a footprint and ward as organisations are.
+    """
     opportunity = catalogue.create_opportunity(session, locator, body=body, by=principal.subject)
     return presenters.opportunities_public(session, [opportunity])[0]
 
@@ -55,6 +65,9 @@ def list_opportunities(
     min_places_left: int | None = Query(default=None, ge=0, le=1000),
     include_past: bool = False,
 ) -> list[OpportunityPublic]:
+    """Published opportunities with their places left, filtered by day (`date`: flexible ones included), footprint,
+    skill and places left; past ones only with `include_past`.
+    """
     found = catalogue.find_opportunities(
         session,
         on=on,
@@ -73,6 +86,7 @@ def list_opportunities(
     summary="One opportunity, with its places left",
 )
 def get_opportunity(opportunity_id: UUID, session: SessionDep, _: StaffPrincipal) -> OpportunityPublic:
+    """One opportunity with its organisation, places and places left; 404 `OpportunityNotFound`."""
     return presenters.opportunities_public(session, [catalogue.get_opportunity(session, opportunity_id)])[0]
 
 
@@ -82,6 +96,9 @@ def get_opportunity(opportunity_id: UUID, session: SessionDep, _: StaffPrincipal
     summary="Call it off: every booking on it is cancelled and the time returned",
 )
 def cancel_opportunity(opportunity_id: UUID, session: SessionDep, _: OrganiserPrincipal) -> OpportunityPublic:
+    """The organiser calls the opportunity off: every booking and waiting place on it is cancelled and the time returns
+    to each person's entitlement. An opportunity already cancelled is 409 `OpportunityClosed`.
+    """
     opportunity = bookings.cancel_opportunity(
         session, opportunity_id=opportunity_id, reason="The organiser cancelled this opportunity."
     )

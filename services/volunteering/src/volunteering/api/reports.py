@@ -27,6 +27,10 @@ def summary(
     group_by: GroupBy = GroupBy.directorate,
     leave_year: int | None = LeaveYearQuery,
 ) -> Summary:
+    """Managers and administrators: bookings, distinct staff, hours and days given in a leave year, grouped by
+    directorate, team, organisation, footprint or ward (`group_by`). Counts approved bookings attended, at the hours
+    they gave.
+    """
     year = year_or_current(settings, leave_year)
     return reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
 
@@ -39,6 +43,7 @@ def summary_csv(
     group_by: GroupBy = GroupBy.directorate,
     leave_year: int | None = LeaveYearQuery,
 ) -> Response:
+    """`GET /v1/reports/summary` as a CSV file, one row per group."""
     year = year_or_current(settings, leave_year)
     report = reporting.summary(session, settings, start_year=year.start_year, group_by=group_by)
     return _csv(reporting.summary_csv(report), f"volunteering-{year.start_year}-{group_by.value}.csv")
@@ -52,6 +57,10 @@ def summary_csv(
 def cleanups(
     session: SessionDep, _: CleanUpsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> CleanUps:
+    """Clean-ups published from a Report IT hotspot suggestion where staff time was given in the leave year: the place,
+    the date, the hotspot's category and size, staff and hours, and totals. Report IT reads it with its service
+    identity to count clean-ups among the clearances of its hotspots; no person is named.
+    """
     return reporting.cleanups(session, start_year=year_or_current(settings, leave_year).start_year)
 
 
@@ -59,6 +68,9 @@ def cleanups(
 def uptake(
     session: SessionDep, _: ReportsPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> Uptake:
+    """Managers and administrators: of the staff employed in the leave year, how many gave any volunteering time and
+    their share, with the hours and days given.
+    """
     return reporting.uptake(session, settings, start_year=year_or_current(settings, leave_year).start_year)
 
 
@@ -75,6 +87,9 @@ def _entitlements(session, principal, settings, leave_year: int | None) -> list[
 def entitlements(
     session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> list[Entitlement]:
+    """Entitlement, booked, taken and left for each of the caller's direct reports (everyone, for administrators) in a
+    leave year.
+    """
     return _entitlements(session, principal, settings, leave_year)
 
 
@@ -82,6 +97,7 @@ def entitlements(
 def entitlements_csv(
     session: SessionDep, principal: StaffPrincipal, settings: SettingsDep, leave_year: int | None = LeaveYearQuery
 ) -> Response:
+    """`GET /v1/reports/entitlements` as a CSV file."""
     rows = _entitlements(session, principal, settings, leave_year)
     body = reporting.entitlements_csv(rows)
     label = rows[0].leave_year if rows else year_or_current(settings, leave_year).start_year
@@ -99,6 +115,11 @@ def open_data(
     group_by: GroupBy = Query(default=GroupBy.footprint, description="team is not published: too fine-grained"),
     leave_year: int | None = LeaveYearQuery,
 ) -> Response:
+    """Time given in a leave year as open data, without signing in: grouped by footprint (default), directorate,
+    organisation or ward, never by team (asked for, it is given by directorate). A cell from fewer than
+    `VOLUNTEERING_OPEN_DATA_MIN_COUNT` distinct staff is shown as `[c]`, and when only one cell is withheld the next
+    smallest is too, so no figure can be recovered from the total.
+    """
     if group_by is GroupBy.team:
         group_by = GroupBy.directorate
     year = year_or_current(settings, leave_year)

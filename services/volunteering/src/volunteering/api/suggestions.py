@@ -27,6 +27,11 @@ def list_suggestions(
     since: ClientDateTime | None = Query(default=None, description="Only hotspots with reports since then"),
     min_reports: int | None = Query(default=None, ge=2, le=1000),
 ) -> list[OpportunitySuggestion]:
+    """Team leaders, managers and administrators: Report IT's hotspots of the categories in
+    `VOLUNTEERING_SUGGESTION_CATEGORIES` (at least `min_reports` reports, optionally since a time), each as a draft
+    opportunity placed in its footprint and ward, most reports first. Hotspots already published as an opportunity
+    are left out. When Report IT cannot be read the answer is 503 `ReportItUnavailable`.
+    """
     return suggestions.suggest(
         session,
         report_it,
