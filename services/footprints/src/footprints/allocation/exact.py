@@ -7,6 +7,7 @@ import math
 
 from ortools.linear_solver import pywraplp
 
+from footprints.allocation.linear_rows import assignment_rows
 from footprints.allocation.problem import Problem, fairness_cost
 
 # SCIP ships inside OR-Tools and proves these models (assignment rows, knapsack capacities) fastest of its MIPs here.
@@ -21,21 +22,8 @@ def solve_mip(
     if solver is None:
         raise RuntimeError(f"the {BACKEND} MIP backend is not available")
     objective = solver.Objective()
-    x = [solver.BoolVar("") for _ in problem.arcs]
-    for a, arc in enumerate(problem.arcs):
-        objective.SetCoefficient(x[a], arc.cost)
-    unplaced = []
-    for i, case in enumerate(problem.cases):
-        u = solver.BoolVar("")
-        unplaced.append(u)
-        objective.SetCoefficient(u, problem.costs.unplaced_m * case.effort)
-        row = solver.Constraint(1.0, 1.0)
-        row.SetCoefficient(u, 1.0)
-        for a in problem.arcs_of_case[i]:
-            row.SetCoefficient(x[a], 1.0)
-    arcs_of_worker: list[list[int]] = [[] for _ in problem.workers]
-    for a, arc in enumerate(problem.arcs):
-        arcs_of_worker[arc.worker].append(a)
+    rows = assignment_rows(solver, problem, lambda: solver.BoolVar(""))
+    x, unplaced, arcs_of_worker = rows.placed, rows.unplaced, rows.arcs_of_worker
     constant = 0.0
     for j, worker in enumerate(problem.workers):
         base = problem.fixed_load.get(worker.id, 0.0)

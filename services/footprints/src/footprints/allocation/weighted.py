@@ -13,6 +13,7 @@ from ortools.linear_solver import pywraplp
 
 from footprints.allocation.bound import full_bound, worker_prices
 from footprints.allocation.chains import place_by_chains
+from footprints.allocation.linear_rows import assignment_rows
 from footprints.allocation.polish import SMALL, placeable_gap, polish_cp_sat, polish_lns
 from footprints.allocation.problem import Problem, Solution, evaluate, fairness_cost, to_solution
 from footprints.allocation.stranded import place_stranded
@@ -100,19 +101,8 @@ def lp_relaxation_glop(problem: Problem) -> tuple[float, list[float]]:
     solver = pywraplp.Solver.CreateSolver("GLOP")
     infinity = solver.infinity()
     objective = solver.Objective()
-    x = [solver.NumVar(0.0, 1.0, "") for _ in problem.arcs]
-    for a, arc in enumerate(problem.arcs):
-        objective.SetCoefficient(x[a], arc.cost)
-    for i, case in enumerate(problem.cases):
-        unplaced = solver.NumVar(0.0, 1.0, "")
-        objective.SetCoefficient(unplaced, problem.costs.unplaced_m * case.effort)
-        row = solver.Constraint(1.0, 1.0)
-        row.SetCoefficient(unplaced, 1.0)
-        for a in problem.arcs_of_case[i]:
-            row.SetCoefficient(x[a], 1.0)
-    arcs_of_worker: list[list[int]] = [[] for _ in problem.workers]
-    for a, arc in enumerate(problem.arcs):
-        arcs_of_worker[arc.worker].append(a)
+    rows = assignment_rows(solver, problem, lambda: solver.NumVar(0.0, 1.0, ""))
+    x, arcs_of_worker = rows.placed, rows.arcs_of_worker
     constant = 0.0
     for j, worker in enumerate(problem.workers):
         if not arcs_of_worker[j]:
