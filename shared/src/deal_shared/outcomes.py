@@ -46,6 +46,16 @@ class OutcomeRow(BaseModel):
     reopen_rate: float | None = Field(description="reopens / resolutions")
     not_council_responsibility: int = Field(description="Reports closed in the period as not the council's")
     duplicates: int = Field(description="Reports closed in the period as duplicates")
+    forwarded: int = Field(
+        default=0, description="Of the reports made in the period, those handed on: recategorised or moved footprint"
+    )
+    forwarded_share: float | None = Field(default=None, description="forwarded / reported")
+    recategorised: int = Field(default=0, description="Of the forwarded, those recategorised at least once")
+    moved_footprint: int = Field(default=0, description="Of the forwarded, those whose case moved footprint")
+    forwards: int = Field(default=0, description="Hand-offs of the reports made in the period (one can have several)")
+    forward_hours_mean: float | None = Field(
+        default=None, description="Mean working hours from a forwarded report being made to its last hand-off"
+    )
     backlog_at_end: int = Field(description="Reports open at the end of the row's month (or of the period)")
     overdue_at_end: int = Field(description="Of those, past their target's due moment")
 

@@ -78,7 +78,10 @@ def record_case_event(session: Session, *, report: Report, event: CaseEvent, act
     if event.kind in _HANDS and current not in _BEFORE_WORK:
         movable = False
     status = target if movable and target in TRANSITIONS[current] else None
-    if event.footprint_code:
+    changes = []
+    if event.footprint_code and event.footprint_code != report.footprint_code:
+        # On the timeline as a change, so that a case moved between footprints is counted as forwarded.
+        changes.append({"field": "footprint", "old": report.footprint_code, "new": event.footprint_code})
         report.footprint_code = event.footprint_code
     try:
         with session.begin_nested():
@@ -89,6 +92,7 @@ def record_case_event(session: Session, *, report: Report, event: CaseEvent, act
                 status=status,
                 public_text=_PUBLIC.get(event.kind) if status is not None else None,
                 internal_note=_note(event),
+                changes=changes,
                 event_id=event.event_id,
             )
     except IntegrityError:

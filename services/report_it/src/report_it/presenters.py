@@ -121,11 +121,11 @@ def update_public(
     staff = viewer.is_staff
     changes = [FieldChange.model_validate(c) for c in update.changes]
     if not staff:
-        # Where a report moved, and staff-side links, are not the public's business for sensitive reports.
+        # Where a report moved, and staff-side links and areas, are not the public's business for sensitive reports.
         changes = [
             FieldChange(field=c.field) if c.field == "location" and category.sensitive else c
             for c in changes
-            if c.field != "duplicates"
+            if c.field not in ("duplicates", "footprint")
         ]
     return ReportUpdatePublic(
         id=update.id,

@@ -16,6 +16,7 @@ from typing import Any
 from deal_shared.moments import as_utc
 from deal_shared.report_it import ReportStatus, StatusGroup, status_group
 from deal_shared.working_time import WorkingCalendar
+from report_it.outcomes.forwarding import Forward, forwarding
 
 SEP = "|"
 
@@ -91,7 +92,12 @@ def spells(report: ReportFacts, moves: list[Move]) -> tuple[list[tuple[datetime,
 
 
 def contribution(
-    report: ReportFacts, moves: list[Move], *, calendar: WorkingCalendar, restricted: bool
+    report: ReportFacts,
+    moves: list[Move],
+    *,
+    calendar: WorkingCalendar,
+    restricted: bool,
+    forwards: list[Forward] | None = None,
 ) -> Contribution:
     # Safeguarding (restricted) reports count borough-wide but are never placed in a footprint or ward.
     footprint = "" if restricted else report.footprint_code or ""
@@ -103,6 +109,9 @@ def contribution(
         return month_of(moment, calendar)
 
     out.add(month(report.created_at), cell, "reported")
+    # Forwarding is counted with the month the report was made, so that its share is of the same reports.
+    for counter, n in forwarding(report.created_at, forwards or [], calendar=calendar).items():
+        out.add(month(report.created_at), cell, counter, n)
     open_spells, reopens = spells(report, moves)
     expected = as_utc(report.expected_at) if report.expected_at else None
     for start, end in open_spells:

@@ -200,6 +200,12 @@ def _row(
         reopen_rate=_share(flows["reopens"], flows["resolutions"]),
         not_council_responsibility=flows["not_council_responsibility"],
         duplicates=flows["duplicates"],
+        forwarded=flows["forwarded"],
+        forwarded_share=_share(flows["forwarded"], flows["reported"]),
+        recategorised=flows["recategorised"],
+        moved_footprint=flows["moved_footprint"],
+        forwards=flows["forwards"],
+        forward_hours_mean=round(flows["forward_tenths"] / flows["forwarded"] / 10, 1) if flows["forwarded"] else None,
         backlog_at_end=ends["backlog"],
         overdue_at_end=ends["overdue"],
     )

@@ -24,6 +24,11 @@ MONTH_COUNTERS = (
     "reopens",
     "not_council_responsibility",
     "duplicates",
+    "forwarded",
+    "recategorised",
+    "moved_footprint",
+    "forwards",
+    "forward_tenths",
     "backlog_delta",
     "overdue_delta",
 )
@@ -56,6 +61,12 @@ class OutcomeMonth(Table, table=True):
     reopens: int = _count()
     not_council_responsibility: int = _count()
     duplicates: int = _count()
+    # Of the reports made in the month: handed on at least once, by kind, hand-offs, working time before the last.
+    forwarded: int = _count()
+    recategorised: int = _count()
+    moved_footprint: int = _count()
+    forwards: int = _count()
+    forward_tenths: int = _count()
     # Month-end backlog and overdue are running sums of these from the first month on.
     backlog_delta: int = _count()
     overdue_delta: int = _count()

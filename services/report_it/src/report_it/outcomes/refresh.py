@@ -23,6 +23,7 @@ from deal_shared.db import utcnow
 from deal_shared.working_time import WorkingCalendar
 from report_it.models import Category, Report, ReportUpdate
 from report_it.outcomes.facts import SEP, Move, ReportFacts, contribution
+from report_it.outcomes.forwarding import Forward, forwards_in
 from report_it.outcomes.models import (
     MONTH_COUNTERS,
     OutcomeFixTime,
@@ -128,21 +129,26 @@ def _process(session: Session, rows: list[Any], *, calendar: WorkingCalendar, re
     if not rows:
         return 0
     moves: dict[uuid.UUID, list[Move]] = defaultdict(list)
-    history = select(ReportUpdate.report_id, ReportUpdate.created_at, ReportUpdate.status_from, ReportUpdate.status_to)
-    history = history.where(
-        col(ReportUpdate.report_id).in_([r.id for r in rows]),
-        col(ReportUpdate.status_to).is_not(None),
-        col(ReportUpdate.status_from).is_not(None),
-    )
-    for report_id, at, status_from, status_to in session.exec(history):
-        moves[report_id].append(Move(at=at, status_from=status_from, status_to=status_to))
+    forwards: dict[uuid.UUID, list[Forward]] = defaultdict(list)
+    history = select(
+        ReportUpdate.report_id, ReportUpdate.created_at, ReportUpdate.status_from, ReportUpdate.status_to,
+        ReportUpdate.changes,
+    ).where(col(ReportUpdate.report_id).in_([r.id for r in rows]))  # fmt: skip
+    for report_id, at, status_from, status_to, changes in session.exec(history):
+        if status_from is not None and status_to is not None:
+            moves[report_id].append(Move(at=at, status_from=status_from, status_to=status_to))
+        forwards[report_id].extend(forwards_in(at, changes))
     deltas = _Deltas()
     new_facts: list[dict[str, Any]] = []
     changed_facts: list[dict[str, Any]] = []
     for row in rows:
         facts_of = ReportFacts(**{k: getattr(row, k) for k in ReportFacts.__dataclass_fields__})
         part = contribution(
-            facts_of, moves.get(row.id, []), calendar=calendar, restricted=row.category_code in restricted
+            facts_of,
+            moves.get(row.id, []),
+            calendar=calendar,
+            restricted=row.category_code in restricted,
+            forwards=forwards.get(row.id, []),
         ).as_json()
         previous = facts.get(row.id)
         if previous is not None:
