@@ -19,12 +19,14 @@ router = APIRouter(prefix="/v1/categories", tags=["categories"], route_class=Tok
 
 @router.get("", response_model=list[CategoryPublic], summary="Categories the caller may report")
 def list_categories(session: SessionDep, viewer: ViewerDep) -> list[CategoryPublic]:
+    """The categories with their questions, targets and team; staff-only categories appear only to staff."""
     rows = categories.list_categories(session, include_staff_only=viewer.is_staff)
     return [categories.to_public(c) for c in rows]
 
 
 @router.get("/{code}", response_model=CategoryPublic, summary="One category the caller may report")
 def get_category(code: str, session: SessionDep, viewer: ViewerDep) -> CategoryPublic:
+    """One category with its questions; a staff-only category is 404 `CategoryNotFound` to anyone but staff."""
     category = categories.get_category(session, code)
     if category.staff_only and not viewer.is_staff:
         raise CategoryNotFound(f"There is no category with code {code!r}.", category=code)
@@ -35,6 +37,9 @@ def get_category(code: str, session: SessionDep, viewer: ViewerDep) -> CategoryP
 def create_category(
     data: CategoryCreate, session: SessionDep, cache: CategoriesDep, _admin: AdminPrincipal
 ) -> CategoryPublic:
+    """Administrators add a category: its name, questions, skill (the team that deals with it), target and flags (staff-
+    only, sensitive, restricted). A code in use is 409 `CategoryExists`.
+    """
     created = categories.create_category(session, data=data)
     _commit_and_forget_cached(session, cache)
     return categories.to_public(created)
@@ -44,6 +49,7 @@ def create_category(
 def update_category(
     code: str, changes: CategoryUpdate, session: SessionDep, cache: CategoriesDep, _admin: AdminPrincipal
 ) -> CategoryPublic:
+    """Administrators change a category's fields; reports already made keep their category code."""
     category = categories.update_category(session, category=categories.get_category(session, code), changes=changes)
     _commit_and_forget_cached(session, cache)
     return categories.to_public(category)

@@ -45,6 +45,10 @@ PeriodDep = Annotated[ReportPeriod, Depends(report_period)]
 
 @router.get("/v1/stats/reports", response_model=ReportStatistics, summary="Staff: report statistics for a period")
 def report_statistics(_staff: StaffPrincipal, session: SessionDep, period: PeriodDep) -> ReportStatistics:
+    """Staff: reports made in the period (`created_from`, `created_to`, categories), counted in total and by category,
+    status group, month, channel and footprint, with the time to fix and repeated locations. Safeguarding
+    (restricted) reports count only in the borough-wide totals.
+    """
     return stats.compute(session, **asdict(period))
 
 
@@ -56,9 +60,13 @@ def _csv(body, name: str) -> StreamingResponse:
 
 @router.get("/v1/exports/reports.csv", response_class=StreamingResponse, summary="Staff: reports as CSV (streamed)")
 def export_reports(request: Request, _staff: StaffPrincipal, period: PeriodDep) -> StreamingResponse:
+    """Staff: the reports made in the period (`created_from`, `created_to`, categories) as CSV, streamed row by row, so
+    a year's export is never held in memory.
+    """
     return _csv(exports.report_rows(request.app.state.engine, **asdict(period)), "reports.csv")
 
 
 @router.get("/v1/exports/updates.csv", response_class=StreamingResponse, summary="Staff: updates as CSV (streamed)")
 def export_updates(request: Request, _staff: StaffPrincipal, period: PeriodDep) -> StreamingResponse:
+    """Staff: the updates made in the period to reports of the categories as CSV, oldest first, streamed."""
     return _csv(exports.update_rows(request.app.state.engine, **asdict(period)), "updates.csv")

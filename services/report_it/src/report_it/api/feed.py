@@ -37,6 +37,9 @@ def atom(
     kind: Literal["all", "new", "fixed"] = "all",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
+    """A public Atom feed of reports made (`kind=new`), fixed (`kind=fixed`) or both, newest first, narrowed by bounding
+    box, footprint, ward and category; only what an anonymous listing would show, at most `limit` (1 to 200) entries.
+    """
     public = Viewer()  # the feed is public whoever asks: the same privacy rules as an anonymous listing
     allowed = reports.visible_categories(session, public)
     wanted = [c for c in allowed if not category or c in category.split(",")]

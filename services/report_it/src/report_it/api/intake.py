@@ -69,6 +69,14 @@ async def create_report(
     request: Request,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Response:
+    """Anyone may report; staff reporting from the field are recorded as such. The report names its category, position
+    and description, the answers to the category's questions and, optionally, contact details; as multipart, with
+    photos. A position outside the borough is 422 `OutsideBorough`, answers that do not fit the questions 422
+    `InvalidAnswers`, a report from the same contact at nearly the same place shortly before 409 `PossibleRepeat`.
+    The answer (201, with `Location`) carries the report and its tracking token, the reporter's only way to follow
+    and add to it: keep it. Send an `Idempotency-Key` to retry safely: the same key and body get the first answer
+    again.
+    """
     # The busiest write of the service. The body and the caller are read here rather than as dependencies (each
     # costs a resolution on every request); the work runs in one worker thread, which opens and closes its own
     # session (an uncommitted one rolls back on the way out, as the session dependency's would) and takes the

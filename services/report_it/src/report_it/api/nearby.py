@@ -46,6 +46,11 @@ async def nearby(
     long: Annotated[float, Query(ge=-180, le=180)],
     radius_m: Annotated[int | None, Query(ge=10, le=MAX_RADIUS_M, description="Default: the category's radius")] = None,
 ) -> Response:
+    """Asked before a report is made: open reports of the category within `radius_m` of the point (by default the
+    category's own radius), nearest first, so the resident can add their support instead. Sensitive categories'
+    positions are shown on a coarse grid. Answered from the in-memory model of open reports once it has loaded; a
+    point far outside the borough is refused.
+    """
     # The hottest read of the service: the app's parts are taken from its state here rather than as dependencies,
     # each of which costs more to resolve than the lookup itself.
     state = request.app.state

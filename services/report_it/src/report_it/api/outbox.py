@@ -36,6 +36,10 @@ def _failure(message: OutboxMessage) -> OutboxFailure:
 
 @router.get("", response_model=OutboxSummary, summary="Admin: outbox counts by kind and state, recent failures")
 def summary(_admin: AdminPrincipal, session: SessionDep) -> OutboxSummary:
+    """Administrators: how many outbox messages there are of each kind (case syncs, e-mails, webhooks) in each state
+    (pending, delivered, failed), the age of the oldest pending one, and the most recent failures with their last
+    error.
+    """
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     grouped = select(OutboxMessage.kind, OutboxMessage.state, func.count()).group_by(
         OutboxMessage.kind, OutboxMessage.state
@@ -56,6 +60,9 @@ def summary(_admin: AdminPrincipal, session: SessionDep) -> OutboxSummary:
 
 @router.post("/{message_id}/retry", response_model=OutboxFailure, summary="Admin: try a given-up message again")
 def retry(message_id: UUID, _admin: AdminPrincipal, session: SessionDep) -> OutboxFailure:
+    """Administrators send a message that was given up on (failed after its last attempt) again: it is pending and due
+    at once, with its attempts counted afresh. 404 `OutboxMessageNotFound` when no failed message has that id.
+    """
     message = session.get(OutboxMessage, message_id)
     if message is None or message.state != OutboxState.failed.value:
         raise OutboxMessageNotFound(f"There is no given-up outbox message {message_id}.", message_id=str(message_id))

@@ -69,11 +69,17 @@ def figures(request: Request, query: OutcomeQuery) -> OutcomeFigures:
 
 @router.get("/v1/outcomes/reports", response_model=OutcomeFigures, summary="Staff: outcome measures over reports")
 def outcome_figures(request: Request, _staff: StaffPrincipal, query: QueryDep) -> OutcomeFigures:
+    """Staff: the Deal's report measures (reports per 1,000 residents, time to fix against target, backlog and overdue,
+    fixed first time, reopens, duplicates, channel shift) for a range of months (`from`, `to`; by default the last
+    twelve), grouped by month, footprint, ward, category or channel and filtered by them; read from monthly rollups
+    kept as reports change. Definitions in docs/outcomes.md.
+    """
     return figures(request, query)
 
 
 @router.get("/v1/outcomes/reports.csv", response_class=Response, summary="Staff: outcome measures as CSV")
 def outcome_figures_csv(request: Request, _staff: StaffPrincipal, query: QueryDep) -> Response:
+    """Staff: `GET /v1/outcomes/reports` as a CSV file."""
     return Response(
         figures_csv(figures(request, query)),
         media_type="text/csv; charset=utf-8",
@@ -105,6 +111,11 @@ def hotspot_recurrence(
     weeks: Annotated[int, Query(ge=1, le=26, description="Weeks counted before and after each clear-up")] = 8,
     min_reports: Annotated[int, Query(ge=2, le=100, description="Reports a hotspot has at least")] = 3,
 ) -> HotspotRecurrence:
+    """Staff: for each hotspot cleared in the period (every report fixed or closed, or a community clean-up held there),
+    the reports at its place in the `weeks` before and after, against comparable hotspots left alone over the same
+    weeks (a difference in differences, and their mean). Public categories only. When Volunteering cannot be asked
+    for its clean-ups the answer says so and counts fixes alone.
+    """
     calendar = targets.calendar()
     asked = query.filters.get(OutcomeDimension.category)
     # Public categories only: safeguarding concerns and sensitive reports are never counted at a place.

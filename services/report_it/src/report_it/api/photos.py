@@ -42,6 +42,9 @@ def _serve(photo_id: UUID, session, viewer, storage, *, thumbnail: bool) -> Resp
     summary="A report's photo (JPEG)",
 )
 def get_photo(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: StorageDep) -> Response:
+    """The photo as JPEG, stripped of its metadata, for whoever may see the report; photos of sensitive reports only to
+    staff and the reporter, and never cached by shared caches.
+    """
     return _serve(photo_id, session, viewer, storage, thumbnail=False)
 
 
@@ -52,4 +55,5 @@ def get_photo(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: S
     summary="A report's photo as a thumbnail (JPEG)",
 )
 def get_thumbnail(photo_id: UUID, session: SessionDep, viewer: ViewerDep, storage: StorageDep) -> Response:
+    """A small JPEG of the photo for lists and maps, under the same rules as the photo."""
     return _serve(photo_id, session, viewer, storage, thumbnail=True)

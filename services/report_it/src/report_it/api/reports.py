@@ -41,6 +41,11 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=TokenFirs
 def list_reports(
     query: ListQueryDep, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
 ) -> Page[ReportPublic]:
+    """Reports the caller may see, newest first, filtered by category, status or status group (open, fixed, closed),
+    creation time, bounding box and `updated_after` (for the field app's delta sync). Pages of at most `limit` (1 to
+    200); pass `next_cursor` back as `cursor` for the next. Contact details are never listed; sensitive categories'
+    positions are shown on a coarse grid to anyone but staff.
+    """
     return _page(query, session, viewer, settings, base)
 
 
@@ -52,6 +57,9 @@ def list_reports(
 def list_reports_geojson(
     query: ListQueryDep, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
 ) -> Response:
+    """The same page as `GET /v1/reports`, each report a GeoJSON Point feature with the report as its properties, and
+    `next_cursor` beside the features.
+    """
     page = _page(query, session, viewer, settings, base)
     features = [
         {
@@ -91,6 +99,10 @@ def _page(query, session, viewer: Viewer, settings: Settings, base: str) -> Page
 def get_report(
     report_id: UUID, session: SessionDep, viewer: ViewerDep, settings: SettingsDep, base: BaseUrlDep
 ) -> ReportPrivate:
+    """The report with its photos, duplicates and timeline. Its reporter (sending the tracking token as `X-Tracking-
+    Token`) and staff who may see it also get contact details and internal detail; others the public view. A report
+    the caller may not see is 404 `ReportNotFound`, as if it did not exist.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     photos = reports.photos_by_report(session, [report.id])[report.id]
     detail = presenters.to_private(report, category, photos, viewer, base_url=base, grid_m=settings.sensitive_grid_m)
@@ -128,6 +140,9 @@ def add_photos(
     settings: SettingsDep,
     base: BaseUrlDep,
 ) -> ReportPrivate:
+    """Its reporter (with the tracking token) or staff add photos, up to the limit per report (422 `TooManyPhotos`);
+    each is checked, stripped of its metadata and stored with a thumbnail. To anyone else the report is 404.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     if not viewer.sees_private(report, category):
         # Only the reporter or staff may add to a report; to others it is as if it were not there.

@@ -43,6 +43,10 @@ _CONFIRM_ERRORS: dict[int | str, dict[str, Any]] = {
     "browsers); changes nothing, so link scanners in mail systems cannot confirm",
 )
 def show_confirmation(token: str, request: Request, session: SessionDep) -> Any:
+    """The link in a confirmation e-mail: shows which report is being subscribed to (an HTML page with a Confirm button,
+    for browsers) and changes nothing, so mail systems' link scanners cannot confirm. An unknown link is 404
+    `ConfirmationLinkNotFound`, an expired one 410 `ConfirmationLinkExpired`.
+    """
     try:
         pending = confirmations.find(session, token)
     except ServiceError as error:
@@ -69,6 +73,9 @@ def show_confirmation(token: str, request: Request, session: SessionDep) -> Any:
     "changes nothing (409 SubscriptionAlreadyConfirmed)",
 )
 def confirm_subscription(token: str, request: Request, session: SessionDep) -> Any:
+    """The Confirm button behind the link: the subscription starts and its holder gets the report's updates. The link
+    works once; using it again is 409 `SubscriptionAlreadyConfirmed`.
+    """
     try:
         pending = confirmations.confirm(session, token)
     except ServiceError as error:
@@ -89,6 +96,9 @@ def confirm_subscription(token: str, request: Request, session: SessionDep) -> A
     summary="Stop a subscriber's or reporter's update e-mails (the link in each e-mail; RFC 8058 one-click)",
 )
 def unsubscribe(key: Annotated[str, Path(max_length=80)], session: SessionDep) -> Response:
+    """The unsubscribe link in every update e-mail (RFC 8058 one-click): stops that subscriber's or reporter's e-mails.
+    Always 204, for an unknown or used key too, so the link reveals nothing.
+    """
     # Unknown or already used: the same answer, so the link reveals nothing and a second click is harmless.
     unsubscribing.stop(session, key)
     return Response(status_code=204)
@@ -101,6 +111,7 @@ def unsubscribe(key: Annotated[str, Path(max_length=80)], session: SessionDep) -
     summary="The reporter (X-Tracking-Token) stops e-mails about their report",
 )
 def reporter_unsubscribe(report_id: UUID, session: SessionDep, viewer: ViewerDep) -> Response:
+    """The reporter, with the tracking token as `X-Tracking-Token`, stops the e-mails about their report."""
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     if not viewer.holds_tracking_token(report):
         raise ReportNotFound(f"There is no report {report_id} you reported; send its tracking token.")

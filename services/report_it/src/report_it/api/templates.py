@@ -23,6 +23,9 @@ def list_templates(
     category: Annotated[str | None, Query(description="A category code: its templates and the general ones")] = None,
     include_inactive: bool = False,
 ) -> list[ResponseTemplatePublic]:
+    """Staff: the active response templates of a category and the general ones (retired ones too with
+    `include_inactive`), to fill the public text of an update.
+    """
     rows = templates.list_templates(session, category=category, include_inactive=include_inactive)
     return [templates.to_public(t) for t in rows]
 
@@ -31,6 +34,9 @@ def list_templates(
 def create_template(
     data: ResponseTemplateCreate, _admin: AdminPrincipal, session: SessionDep
 ) -> ResponseTemplatePublic:
+    """Administrators add a response template: its title, text, the category it belongs to (or none, for every category)
+    and the status it usually goes with, if any.
+    """
     return templates.to_public(templates.create_template(session, data=data))
 
 
@@ -38,5 +44,6 @@ def create_template(
 def update_template(
     template_id: UUID, changes: ResponseTemplateUpdate, _admin: AdminPrincipal, session: SessionDep
 ) -> ResponseTemplatePublic:
+    """Administrators change a template's text or retire it (`active: false`); 404 `TemplateNotFound`."""
     template = templates.get_template(session, template_id)
     return templates.to_public(templates.update_template(session, template=template, changes=changes))

@@ -120,6 +120,11 @@ def post_update(
     base: BaseUrlDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
+    """Staff move the report along its lifecycle (`status`, only by an allowed transition: 409 `IllegalTransition`
+    otherwise) and/or add a public text, an internal note or one photo; a response template (`template_id`) fills the
+    text and status. The update goes on the timeline, and to the reporter, subscribers and webhooks. Send an
+    `Idempotency-Key` to retry safely.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     claimed = claim_key(
         session,
@@ -163,6 +168,9 @@ def post_update(
     "/{report_id}/updates", response_model=list[ReportUpdatePublic], summary="A report's timeline, oldest first"
 )
 def get_updates(report_id: UUID, session: SessionDep, viewer: ViewerDep, base: BaseUrlDep) -> list[ReportUpdatePublic]:
+    """Every update of a report the caller may see: status changes, public texts and, for staff, internal notes and
+    corrections, oldest first.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     return timeline_of(session, report, category, viewer, base)
 
@@ -183,6 +191,10 @@ def post_not_fixed(
     base: BaseUrlDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
+    """The reporter, with the tracking token as `X-Tracking-Token`, says a fixed problem is still there, within
+    `REPORT_IT_REOPEN_DAYS` of the fix: the report reopens with their text. A report not fixed is 409 `NotFixedYet`,
+    one fixed too long ago 409 `ReopenWindowClosed`. Send an `Idempotency-Key` to retry safely.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     if not viewer.holds_tracking_token(report):
         raise ReportNotFound(
@@ -217,6 +229,10 @@ def post_support(
     base: BaseUrlDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
+    """A resident adds their support to an open report instead of reporting it again; the report counts its supporters.
+    With an e-mail address they are sent a confirmation link, and get the report's updates once they follow it. Send
+    an `Idempotency-Key` to retry safely.
+    """
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     claimed = claim_key(
         session,
@@ -249,6 +265,10 @@ def patch_report(
     borough: BoroughDep,
     base: BaseUrlDep,
 ) -> ReportUpdatePublic:
+    """Staff correct the category (and so the team that deals with it), the priority or the position, with an optional
+    public text or internal note. Each change is recorded on the timeline with its old and new value, and the
+    report's case in Footprints is updated through the outbox. Nothing to change is 422 `NothingToUpdate`.
+    """
     report, _category = reports.get_visible_report(session, report_id=report_id, viewer=viewer, for_update=True)
     update = corrections.change_report(
         session, report=report, change=change, actor=Actor.of(principal), viewer=viewer, borough=borough
@@ -269,6 +289,11 @@ def post_case_event(
     principal: Annotated[Principal, Depends(require_roles(Role.service))],
     session: SessionDep,
 ) -> DeliveryAnswer:
+    """Called by Footprints (role `service`) through its outbox: a case event (allocated, reallocated, in progress,
+    completed, unallocated) moves the report's status where the lifecycle allows it and goes on its timeline. The
+    same `event_id` is applied once; an event whose `sequence` is not newer than the last applied is answered 200
+    `stale, ignored`, so deliveries in any order never move a status backwards.
+    """
     report = session.get(Report, report_id, with_for_update=True)
     if report is None:
         raise ReportNotFound(f"There is no report {report_id}.", report_id=str(report_id))

@@ -39,6 +39,10 @@ def _public(hook: Webhook) -> WebhookPublic:
 def create_webhook(
     data: WebhookCreate, principal: ManagerDep, session: SessionDep, settings: SettingsDep
 ) -> WebhookCreated:
+    """Managers register an HTTPS address to be told of new and changed reports, narrowed by categories and a bounding
+    box. The answer holds the secret each delivery is signed with, shown only this once. Addresses inside private
+    networks are refused unless `REPORT_IT_WEBHOOK_ALLOW_PRIVATE_TARGETS` is set.
+    """
     check_target(str(data.url), allow_private=settings.webhook_allow_private_targets)
     for code in data.categories:
         get_category(session, code)
@@ -59,11 +63,15 @@ def create_webhook(
 
 @router.get("", response_model=list[WebhookPublic], summary="Manager: the registered webhooks")
 def list_webhooks(_manager: ManagerDep, session: SessionDep) -> list[WebhookPublic]:
+    """Managers: every registered webhook (without its secret), oldest first."""
     return [_public(h) for h in session.exec(select(Webhook).order_by(col(Webhook.created_at))).all()]
 
 
 @router.delete("/{webhook_id}", status_code=204, response_class=Response, summary="Manager: switch a webhook off")
 def delete_webhook(webhook_id: UUID, _manager: ManagerDep, session: SessionDep) -> Response:
+    """Managers switch a webhook off: nothing more is sent to it. 404 `WebhookNotFound` for an unknown or already
+    switched-off one.
+    """
     hook = session.get(Webhook, webhook_id)
     if hook is None or not hook.active:
         raise WebhookNotFound(f"There is no webhook {webhook_id}.", webhook_id=str(webhook_id))

@@ -77,6 +77,9 @@ def overdue(
     category: Annotated[str | None, Query(description="A category code")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ReportPublic]:
+    """Staff: open reports whose expected date has passed, oldest due first, of one category if given; at most `limit`
+    (1 to 500).
+    """
     query = select(Report).where(
         col(Report.status).in_(reports.OPEN_STATUS_VALUES),
         col(Report.expected_at).is_not(None),
@@ -97,6 +100,7 @@ def logged_by_me(
     base: BaseUrlDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ReportPublic]:
+    """Staff: the reports the caller logged themselves (from the field app), newest first; at most `limit`."""
     query = select(Report).where(Report.staff_subject == principal.subject)
     rows = list(session.exec(query.order_by(col(Report.created_at).desc()).limit(limit)).all())
     return _present(session, rows, viewer, settings, base)
@@ -116,6 +120,9 @@ def for_my_team(
     team: Annotated[str | None, Query(description="A skill/team type, e.g. street_cleansing")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ReportPublic]:
+    """Staff: open reports of the categories dealt with by a team (a category's skill, such as `street_cleansing`);
+    without `team`, the department in the caller's token.
+    """
     chosen = team or principal.department
     codes = [c.code for c in session.exec(select(Category).where(Category.skill == chosen)).all()]
     query = select(Report).where(
