@@ -25,11 +25,18 @@ router = APIRouter(prefix="/v1/routing-rules", tags=["routing rules"], route_cla
 
 @router.get("", response_model=list[RoutingRulePublic], summary="Admin: the rules, in the order they are tried")
 def list_rules(_admin: AdminPrincipal, session: SessionDep) -> list[RoutingRulePublic]:
+    """Administrators: every routing rule (active or not), in the order they are tried on a new report. The first active
+    rule whose category, footprint, ward and answers match decides: acknowledge the report at once (a Footprints case
+    straight away) or hold it in the triage queue, and may set its priority.
+    """
     return [rules.to_public(r) for r in rules.list_rules(session)]
 
 
 @router.post("", response_model=RoutingRulePublic, status_code=201, summary="Admin: add a rule")
 def create_rule(body: RoutingRuleCreate, admin: AdminPrincipal, session: SessionDep) -> RoutingRulePublic:
+    """Administrators add a rule, at `position` or after the others; the change is written to the audit trail. A
+    restricted category cannot be routed (422 `RoutingRuleRestricted`).
+    """
     return rules.to_public(rules.create_rule(session, data=body, actor=admin))
 
 
@@ -40,6 +47,9 @@ def audit(
     rule_id: Annotated[UUID | None, Query(description="One rule's changes only")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[RoutingRuleChange]:
+    """Administrators: each creation, change and removal of a rule with who made it and the rule before and after,
+    newest first (only one rule's with `rule_id`); at most `limit` (1 to 1,000).
+    """
     return rules.audit_trail(session, rule_id=rule_id, limit=limit)
 
 
@@ -49,6 +59,9 @@ def audit(
     summary="Admin: what an unsaved rule would have done to the reports of the last `days` days (after the others)",
 )
 def preview_new(body: RoutingPreviewRequest, _admin: AdminPrincipal, session: SessionDep) -> RoutingPreview:
+    """Administrators: replays an unsaved rule on the reports of the last `days` days (the active rules
+    before it tried first) and answers which it would have matched and what it would have decided. Nothing is saved.
+    """
     earlier = rules.list_rules(session, active_only=True)
     return preview.preview(session, rule=preview.rule_from_fields(body.rule), earlier=earlier, days=body.days)
 
@@ -64,6 +77,9 @@ def preview_rule(
     session: SessionDep,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
 ) -> RoutingPreview:
+    """Administrators: replays a saved rule in its place in the order (the rules before it tried first) on the reports
+    of the last `days` days (1 to 366, default 30). Nothing changes.
+    """
     rule = rules.get_rule(session, rule_id)
     ordered = rules.list_rules(session, active_only=True)
     earlier = [r for r in ordered if (r.position, r.created_at) < (rule.position, rule.created_at)]
@@ -74,11 +90,13 @@ def preview_rule(
 def update_rule(
     rule_id: UUID, body: RoutingRuleUpdate, admin: AdminPrincipal, session: SessionDep
 ) -> RoutingRulePublic:
+    """Administrators change a rule's fields or position; the change is audited; 404 `RoutingRuleNotFound`."""
     rule = rules.get_rule(session, rule_id)
     return rules.to_public(rules.update_rule(session, rule=rule, data=body, actor=admin))
 
 
 @router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Admin: remove a rule")
 def delete_rule(rule_id: UUID, admin: AdminPrincipal, session: SessionDep) -> Response:
+    """Administrators remove a rule; the removal is audited; 404 `RoutingRuleNotFound`."""
     rules.delete_rule(session, rule=rules.get_rule(session, rule_id), actor=admin)
     return Response(status_code=204)

@@ -67,6 +67,11 @@ def get_queue(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> TriagePage:
+    """Staff: reports waiting for an officer (new, not yet acknowledged, and reopened), oldest first by default,
+    filtered by category, footprint, ward and priority, in pages with a cursor and the total matching. The
+    `safeguarding` queue holds the restricted categories and is open to the safeguarding role only. Each item carries
+    its `etag`.
+    """
     _check_queue_role(kind, principal)
     allowed = queue.queue_categories(session, kind=kind, viewer=viewer)
     filters = queue.QueueFilters(
@@ -92,6 +97,9 @@ def get_report(
     settings: SettingsDep,
     base: BaseUrlDep,
 ) -> Any:
+    """Staff: the report with what helps decide on it (open reports nearby, the hotspot it belongs to, its timeline),
+    and its `ETag` to send with an action.
+    """
     report, category = reports.get_visible_report(session, report_id=report_id, viewer=viewer)
     detail = queue.detail_of(session, report, category, viewer, base_url=base, settings=settings)
     return JSONResponse(detail.model_dump(mode="json"), headers={"ETag": detail.etag})
@@ -115,6 +123,11 @@ def post_action(
     if_match: Annotated[str | None, Header(alias="If-Match", description="The etag you saw")] = None,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
+    """Staff act on one report: `acknowledge` (it becomes a Footprints case, through the outbox), `recategorise`,
+    `set_priority`, `merge` as a duplicate of another, `close` with a response template, or `note`. Send the report's
+    etag as `If-Match`: none is 428 `PreconditionRequired`, a stale one 412 `StaleVersion` with the report as it now
+    is. Send an `Idempotency-Key` to retry safely.
+    """
     if not if_match:
         raise PreconditionRequired(
             "Send the report's etag (from the queue or the report) as If-Match, so nobody's change is overwritten.",
@@ -153,6 +166,11 @@ def post_bulk(
     base: BaseUrlDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> BulkResult:
+    """Staff apply one action to up to 1,000 reports, each with the etag the officer saw. Each report is changed in a
+    savepoint of its own, so one refusal (stale, not awaiting triage) never undoes another, and the answer holds a
+    result per report. The `Idempotency-Key` is required: a retried request replays the reports already done and does
+    only those left, each exactly once.
+    """
     key = check_key(idempotency_key)
     if key is None:
         raise ValidationFailed(
@@ -195,6 +213,10 @@ async def get_events(
     since: Annotated[ClientDateTime | None, Query(description="Announce arrivals after this time; default now")] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=100)] = None,
 ) -> StreamingResponse:
+    """Staff: a stream of server-sent events, one `arrival` per report entering the general queue after `since` (or the
+    `Last-Event-ID` a reconnecting browser sends), so the office shows new reports without polling. The stream stays
+    open.
+    """
     start = _resume_point(last_event_id) or since or utcnow()
     engine = request.app.state.engine
 

@@ -48,17 +48,24 @@ def _public(row: ApiKey, submission_count: int = 0) -> ApiKeyPublic:
 
 @router.post("", response_model=ApiKeyCreated, status_code=201, summary="Create an API key (admin)")
 def create_key(data: ApiKeyCreate, session: SessionDep, admin: AdminPrincipal) -> ApiKeyCreated:
+    """Administrators create an API key for a GeoReport client; the key itself is in the answer only this once (the
+    service keeps only its hash).
+    """
     row, key = keys.create_key(session, name=data.name, created_by=admin.subject)
     return ApiKeyCreated(**_public(row).model_dump(), key=key)
 
 
 @router.get("", response_model=list[ApiKeyPublic], summary="List API keys, revoked ones included (admin)")
 def list_keys(session: SessionDep, _admin: AdminPrincipal) -> list[ApiKeyPublic]:
+    """Administrators: every API key, revoked ones included, with when it was made, by whom, and how many submissions it
+    has made. Never the key itself.
+    """
     counts = keys.submission_counts(session)
     return [_public(row, counts.get(row.id, 0)) for row in keys.list_keys(session)]
 
 
 @router.delete("/{key_id}", status_code=204, summary="Revoke an API key at once (admin)")
 def revoke_key(key_id: UUID, session: SessionDep, _admin: AdminPrincipal) -> Response:
+    """Administrators revoke a key at once: its next request is refused."""
     keys.revoke_key(session, key_id=key_id)
     return Response(status_code=204)

@@ -49,6 +49,10 @@ ApiKeyDep = Annotated[ApiKey, Depends(api_key)]
 
 @router.get("/discovery.{fmt}", summary="Service discovery: where the API is, its formats and whom to ask")
 def discovery(fmt: FormatDep, session: SessionDep, base: BaseUrlDep, settings: Open311SettingsDep) -> Response:
+    """GeoReport v2 service discovery: the API's address, the formats it answers in (`xml`, `json`), when its service
+    list last changed, whom to contact and how to get an API key (`REPORT_IT_OPEN311_CONTACT`,
+    `REPORT_IT_OPEN311_KEY_SERVICE`).
+    """
     changed = w3c(services.changeset(services.exposed_categories(session)))
     document = {
         "changeset": changed,
@@ -69,12 +73,18 @@ def discovery(fmt: FormatDep, session: SessionDep, base: BaseUrlDep, settings: O
 
 @router.get("/services.{fmt}", summary="Every public category, as a service")
 def list_services(fmt: FormatDep, session: SessionDep, settings: Open311SettingsDep) -> Response:
+    """Every public category as a GeoReport service (code, name, group, whether it has questions, `realtime` or
+    `batch`); staff-only, sensitive and restricted categories are never listed.
+    """
     exposed = services.exposed_categories(session).values()
     return render(fmt, "services", [services.service_entry(c, settings) for c in exposed])
 
 
 @router.get("/services/{service_code}.{fmt}", summary="A service's definition: its questions as attributes")
 def service_definition(service_code: str, fmt: FormatDep, session: SessionDep) -> Response:
+    """A service's questions as GeoReport attributes, with their data types, whether they are required and their allowed
+    values.
+    """
     category = services.exposed_category(session, service_code)
     return render(fmt, "service_definition", services.service_definition(category))
 
@@ -89,6 +99,11 @@ def create_request(
     borough: BoroughDep,
     settings: Open311SettingsDep,
 ) -> Response:
+    """A GeoReport client (FixMyStreet, say) reports a problem with its `api_key`: form-encoded, or multipart with photo
+    files (`photo1`, ... or `media`) and `media_url` links. It goes through the same intake as `POST /v1/reports`.
+    Answered with the `service_request_id`, or for a service in `REPORT_IT_OPEN311_BATCH_SERVICES` with a `token` to
+    resolve later.
+    """
     state = request.app.state
     done = submit(
         session, params=params, api_key_id=key.id, borough=borough, settings=state.settings, storage=state.storage
@@ -106,6 +121,7 @@ def create_request(
 
 @router.get("/tokens/{token}.{fmt}", summary="The service_request_id a batch submission's token became")
 def resolve_token(token: str, fmt: FormatDep, session: SessionDep) -> Response:
+    """The `service_request_id` that a batch submission's token became; an unknown token is 404."""
     query = select(Submission).where(Submission.token == token)
     submission = session.exec(query).first() if is_clean(token) else None
     if submission is None:
@@ -123,6 +139,11 @@ def list_requests(
     settings: Open311SettingsDep,
     base: BaseUrlDep,
 ) -> Response:
+    """Requests by `service_request_id` (comma separated), or by `service_code`, `start_date`, `end_date`, `status` and
+    `updated_after`; without dates the last `REPORT_IT_OPEN311_DEFAULT_WINDOW_DAYS` (90). A client that does not page
+    gets every request in the window up to 1,000; `page` and `page_size` page it. Public categories only; sensitive
+    positions coarsened.
+    """
     exposed = services.exposed_categories(session)
     ids = params.csv("service_request_id")
     found = (
@@ -145,6 +166,7 @@ def get_request(
     settings: Open311SettingsDep,
     base: BaseUrlDep,
 ) -> Response:
+    """One request with its status, description, position, address and media URL; 404 for an unknown or non-public one."""
     exposed = services.exposed_categories(session)
     found = listing.reports_by_ids(session, [service_request_id], exposed)
     if not found:
@@ -159,6 +181,9 @@ def get_request(
 def list_request_updates(
     fmt: FormatDep, params: ParamsDep, session: SessionDep, settings: Open311SettingsDep, base: BaseUrlDep
 ) -> Response:
+    """The public updates (status and message) of public requests between `start_date` and `end_date` (by default the
+    recent window), oldest first.
+    """
     exposed = services.exposed_categories(session)
     items = request_updates.list_updates(session, params=params, exposed=exposed, settings=settings, base_url=base)
     return render(fmt, "service_request_updates", items)
@@ -172,6 +197,9 @@ def list_request_updates(
 def post_request_update(
     request: Request, fmt: FormatDep, params: ParamsDep, key: ApiKeyDep, session: SessionDep
 ) -> Response:
+    """A GeoReport client with its `api_key` adds an update to a request: a `status` (required) and a message,
+    optionally photos. Answered with the id of the update made.
+    """
     exposed = services.exposed_categories(session)
     state = request.app.state
     update_id = request_updates.post_update(
