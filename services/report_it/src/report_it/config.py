@@ -22,6 +22,9 @@ class Settings(ServiceSettings):
 
     database_url: str = "sqlite:///var/report_it.db"
     borough_geojson_path: str | None = Field(default=None, description="The council's borough outline")
+    flytipping_codes_path: str | None = Field(
+        default=None, description="Defra's fly-tipping code lists (default: the file shipped in report_it/data)"
+    )
 
     storage_backend: StorageBackend = StorageBackend.local
     photo_dir: Path = Path("var/photos")

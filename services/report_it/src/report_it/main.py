@@ -42,6 +42,7 @@ from report_it.category_cache import CategoryCache
 from report_it.config import Settings
 from report_it.db import ALEMBIC_INI, metadata
 from report_it.delivery import BackgroundDeliverer
+from report_it.flytipping import router as flytipping
 from report_it.models import IdempotencyRecord, OutboxMessage
 from report_it.nearby_index import start_nearby_index
 from report_it.office import router as office_router
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(exports.router)
     app.include_router(outcomes.router)
+    app.include_router(flytipping.router)
     app.include_router(outbox.router)
     app.include_router(subscriptions.router)
     app.include_router(photos.router)
