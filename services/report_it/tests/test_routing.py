@@ -116,3 +116,46 @@ def test_rules_are_for_admins_and_never_for_safeguarding(routed, admin, token_fo
     assert (
         routed.get("/v1/routing-rules/00000000-0000-0000-0000-000000000000/preview", headers=admin).status_code == 404
     )
+
+
+def test_a_change_from_an_old_copy_of_a_rule_is_refused_with_the_rule_as_it_now_is(routed, admin) -> None:
+    made = routed.post("/v1/routing-rules", json={"name": "Bins wait", "category": "overflowing_bin"}, headers=admin)
+    rule = made.json()
+    assert rule["etag"].startswith('"')
+    first = routed.patch(
+        f"/v1/routing-rules/{rule['id']}", json={"priority": "high"}, headers={**admin, "If-Match": rule["etag"]}
+    )
+    assert first.status_code == 200 and first.json()["etag"] != rule["etag"]
+    for stale in (
+        routed.patch(
+            f"/v1/routing-rules/{rule['id']}", json={"active": False}, headers={**admin, "If-Match": rule["etag"]}
+        ),
+        routed.delete(f"/v1/routing-rules/{rule['id']}", headers={**admin, "If-Match": rule["etag"]}),
+    ):
+        assert stale.status_code == 412, stale.text
+        problem = stale.json()
+        assert problem["code"] == "StaleVersion" and "Bins wait" in problem["detail"]
+        assert problem["current"]["priority"] == "high" and problem["current_etag"] == first.json()["etag"]
+    now = routed.get("/v1/routing-rules", headers=admin).json()
+    assert [r["active"] for r in now if r["id"] == rule["id"]] == [True]
+    assert (
+        routed.delete(
+            f"/v1/routing-rules/{rule['id']}", headers={**admin, "If-Match": first.json()["etag"]}
+        ).status_code
+        == 204
+    )
+
+
+def test_an_edit_is_previewed_in_the_place_of_the_rule_it_replaces(routed, admin) -> None:
+    report(routed, category="dead_animal", answers={}, metres=1500)
+    saved = routed.post(
+        "/v1/routing-rules", json={"name": "Animals wait", "category": "dead_animal"}, headers=admin
+    ).json()
+    edit = {"name": "Animals go", "category": "dead_animal", "decision": "acknowledge"}
+    alone = routed.post("/v1/routing-rules/preview", json={"rule": edit}, headers=admin).json()
+    assert alone["matched"] >= 1 and alone["taken_by_earlier_rules"] == alone["matched"]  # the saved rule takes them
+    replacing = routed.post(
+        "/v1/routing-rules/preview", json={"rule": edit, "replacing": saved["id"]}, headers=admin
+    ).json()
+    assert replacing["matched"] == alone["matched"] and replacing["taken_by_earlier_rules"] == 0
+    assert routed.delete(f"/v1/routing-rules/{saved['id']}", headers=admin).status_code == 204

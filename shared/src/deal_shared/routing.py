@@ -64,6 +64,7 @@ class RoutingRulePublic(RoutingRuleFields):
     created_at: datetime
     updated_at: datetime
     updated_by: str
+    etag: str = Field(default="", description="Send as If-Match to change or delete only the rule as you saw it")
 
 
 class RoutingRuleChange(BaseModel):
@@ -84,6 +85,9 @@ class RoutingPreviewRequest(BaseModel):
 
     rule: RoutingRuleFields
     days: int = Field(default=30, ge=1, le=366, description="How far back to look")
+    replacing: UUID | None = Field(
+        default=None, description="A saved rule this edit would replace: previewed in that rule's place in the order"
+    )
 
 
 class RoutingPreviewReport(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from deal_shared.auth import AdminPrincipal
 from deal_shared.routing import (
@@ -19,6 +19,11 @@ from deal_shared.routing import (
 from deal_shared.web.auth_first import TokenFirstRoute
 from report_it.db import SessionDep
 from report_it.routing import preview, rules
+from report_it.routing.etag import check_fresh
+
+IfMatch = Annotated[
+    str | None, Header(alias="If-Match", description="The rule's etag as you saw it: a rule changed since is refused")
+]
 
 router = APIRouter(prefix="/v1/routing-rules", tags=["routing rules"], route_class=TokenFirstRoute)
 
@@ -56,13 +61,20 @@ def audit(
 @router.post(
     "/preview",
     response_model=RoutingPreview,
-    summary="Admin: what an unsaved rule would have done to the reports of the last `days` days (after the others)",
+    summary=(
+        "Admin: what an unsaved rule would have done to the reports of the last `days` days "
+        "(after the others, or in the place of the rule it replaces)"
+    ),
 )
 def preview_new(body: RoutingPreviewRequest, _admin: AdminPrincipal, session: SessionDep) -> RoutingPreview:
     """Administrators: replays an unsaved rule on the reports of the last `days` days (the active rules
     before it tried first) and answers which it would have matched and what it would have decided. Nothing is saved.
     """
     earlier = rules.list_rules(session, active_only=True)
+    if body.replacing is not None:
+        # An edit: the rules tried before the saved one, not the saved one itself (it would take every match).
+        saved = rules.get_rule(session, body.replacing)
+        earlier = [r for r in earlier if (r.position, r.created_at) < (saved.position, saved.created_at)]
     return preview.preview(session, rule=preview.rule_from_fields(body.rule), earlier=earlier, days=body.days)
 
 
@@ -86,17 +98,31 @@ def preview_rule(
     return preview.preview(session, rule=rule, earlier=earlier, days=days)
 
 
-@router.patch("/{rule_id}", response_model=RoutingRulePublic, summary="Admin: change a rule (or its position)")
+@router.patch(
+    "/{rule_id}",
+    response_model=RoutingRulePublic,
+    summary="Admin: change a rule (or its position); with If-Match, only the rule as you saw it",
+    responses={412: {"description": "StaleVersion: changed by someone else since; `current` is the rule now"}},
+)
 def update_rule(
-    rule_id: UUID, body: RoutingRuleUpdate, admin: AdminPrincipal, session: SessionDep
+    rule_id: UUID, body: RoutingRuleUpdate, admin: AdminPrincipal, session: SessionDep, if_match: IfMatch = None
 ) -> RoutingRulePublic:
     """Administrators change a rule's fields or position; the change is audited; 404 `RoutingRuleNotFound`."""
     rule = rules.get_rule(session, rule_id)
+    check_fresh(rule, if_match, current=rules.to_public(rule).model_dump(mode="json"))
     return rules.to_public(rules.update_rule(session, rule=rule, data=body, actor=admin))
 
 
-@router.delete("/{rule_id}", status_code=204, response_class=Response, summary="Admin: remove a rule")
-def delete_rule(rule_id: UUID, admin: AdminPrincipal, session: SessionDep) -> Response:
+@router.delete(
+    "/{rule_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Admin: remove a rule; with If-Match, only the rule as you saw it",
+    responses={412: {"description": "StaleVersion: changed by someone else since; `current` is the rule now"}},
+)
+def delete_rule(rule_id: UUID, admin: AdminPrincipal, session: SessionDep, if_match: IfMatch = None) -> Response:
     """Administrators remove a rule; the removal is audited; 404 `RoutingRuleNotFound`."""
-    rules.delete_rule(session, rule=rules.get_rule(session, rule_id), actor=admin)
+    rule = rules.get_rule(session, rule_id)
+    check_fresh(rule, if_match, current=rules.to_public(rule).model_dump(mode="json"))
+    rules.delete_rule(session, rule=rule, actor=admin)
     return Response(status_code=204)

@@ -15,6 +15,7 @@ from deal_shared.routing import RoutingRuleChange, RoutingRuleCreate, RoutingRul
 from report_it.categories import get_category
 from report_it.errors import RoutingRuleNotFound, RoutingRuleRestricted
 from report_it.models import Category, Report, RoutingRule, RoutingRuleAudit
+from report_it.routing.etag import etag_of
 
 # Wire field -> column, where they differ.
 _COLUMNS = {"category": "category_code", "footprint": "footprint_code", "ward": "ward_code"}
@@ -35,6 +36,7 @@ def to_public(rule: RoutingRule) -> RoutingRulePublic:
         created_at=rule.created_at,
         updated_at=rule.updated_at,
         updated_by=rule.updated_by,
+        etag=etag_of(rule),
     )
 
 
