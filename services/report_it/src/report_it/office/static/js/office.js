@@ -1,22 +1,31 @@
 // The office's entry: finishes a sign-in on the way back from the council's identity provider (with the field
-// app's own modules, so both keep one staff session on this computer), then shows the sign-in or the triage queue.
+// app's own modules, so both keep one staff session on this computer), then shows the sign-in or the screen the
+// address names (the triage queue by default).
 
 import { staffSession } from "/app/js/api.js";
 import { finishSignIn, isSignInReturn } from "/app/js/council-sign-in.js";
 import { h, mount, toast } from "/app/js/dom.js";
 import { signOutAndForget } from "/app/js/sign-out.js";
+import { renderFlyTippingReturn } from "./flytipping-return.js";
+import { renderRules } from "./rules.js";
+import { addScreen, drawBar, hideBar, isOfficeAddress, screenFor, stopScreens } from "./screens.js";
 import { renderSignIn } from "./sign-in.js";
 import { renderTriage, stopTriage } from "./triage.js";
 
 // The roles the office serves; a sign-in with none of them is told so instead of meeting refusals.
 export const OFFICE_ROLES = ["staff", "team_leader", "manager", "admin", "safeguarding"];
 
+addScreen({ path: "triage", title: "Triage", render: renderTriage, stop: stopTriage });
+addScreen({ path: "rules", title: "Routing rules", roles: ["admin"], render: renderRules });
+addScreen({ path: "flytipping", title: "Fly-tipping return", render: renderFlyTippingReturn });
+
 const main = document.getElementById("main");
 const who = document.getElementById("who");
 
 async function signOut() {
-  stopTriage();
+  stopScreens();
   await signOutAndForget();
+  history.replaceState(null, "", location.pathname); // whoever signs in next starts at the triage queue
   toast("Signed out.");
   show();
 }
@@ -25,6 +34,7 @@ export async function show() {
   const session = await staffSession();
   if (!session || session.expired) {
     mount(who);
+    hideBar();
     return renderSignIn(main, { onSignedIn: show, message: session ? "Your sign-in has expired. Sign in again." : null });
   }
   mount(who, h("span", {}, `Signed in as ${session.name}`),
@@ -34,7 +44,11 @@ export async function show() {
       h("p", { class: "notice warn", role: "alert" }, "This account has no office role (staff, team leader, manager, admin or safeguarding). Ask your manager for one."));
     return;
   }
-  return renderTriage(main, { session });
+  const screen = screenFor(location.hash);
+  stopScreens();
+  drawBar(screen, session);
+  document.title = `${screen.title} · Report IT office · Wigan Council`;
+  return screen.render(main, { session });
 }
 
 async function start() {
@@ -42,8 +56,9 @@ async function start() {
     const session = await finishSignIn();
     if (session) toast(`Signed in as ${session.name}.`);
   }
-  // The shared sign-in leaves the field app's screen name in the address; the office has one screen.
-  if (location.hash) history.replaceState(null, "", location.pathname);
+  // The shared sign-in leaves the field app's screen name in the address, which is none of the office's.
+  if (location.hash && !isOfficeAddress(location.hash)) history.replaceState(null, "", location.pathname);
+  window.addEventListener("hashchange", show);
   await show();
   document.body.dataset.ready = "1";
 }
