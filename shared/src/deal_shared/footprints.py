@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import httpx
@@ -30,6 +30,9 @@ __all__ = [
     "Location",
     "Priority",
     "ProgressKind",
+    "WardFeature",
+    "WardFeatureCollection",
+    "WardProperties",
     "WardRef",
     "WorkerRef",
 ]
@@ -161,6 +164,23 @@ class Caseload(BaseModel):
     cases: list[CaseloadCase] = Field(default_factory=list)
 
 
+class WardProperties(BaseModel):
+    code: str
+    name: str
+    footprint_code: str | None = None
+
+
+class WardFeature(BaseModel):
+    properties: WardProperties
+    geometry: dict[str, Any] | None = None
+
+
+class WardFeatureCollection(BaseModel):
+    """GET /v1/wards: the wards as a GeoJSON FeatureCollection (readers use the fields named here)."""
+
+    features: list[WardFeature]
+
+
 class FootprintsClient:
     """Typed access to Footprints for the other services and the field app's backend."""
 
@@ -170,6 +190,9 @@ class FootprintsClient:
     def locate(self, lat: float, long: float) -> LocateResult:
         request = self.http.build_request("GET", "/v1/locate", params={"lat": lat, "long": long})
         return parse(send(self.http, request), LocateResult)
+
+    def wards(self) -> WardFeatureCollection:
+        return parse(send(self.http, self.http.build_request("GET", "/v1/wards")), WardFeatureCollection)
 
     def upsert_case(self, source_system: str, source_id: str, case: CaseUpsert) -> CaseUpserted:
         request = self.http.build_request(

@@ -111,3 +111,68 @@ class HotspotRecurrence(BaseModel):
     )
     cleanups_counted: bool = Field(description="Whether Volunteering's clean-ups were read and counted as clear-ups")
     cleanups_note: str | None = Field(default=None, description="Why they were not, when they were not")
+
+
+class FixTimeBand(BaseModel):
+    label: str
+    from_hours: float = Field(description="Working hours, inclusive")
+    to_hours: float | None = Field(description="Working hours, exclusive; null for the last band")
+
+
+class FixTimeRow(BaseModel):
+    footprint: str | None = Field(description="'' for reports not placed in a footprint; null for the total")
+    reports: list[int] = Field(description="Reports fixed in the period per band, in the order of `bands`")
+    fixed: int
+    median_fix_hours: float | None
+    p90_fix_hours: float | None
+
+
+class FixTimeDistribution(BaseModel):
+    """How long fixing took: reports fixed in the period by working hours from report to fix, per footprint."""
+
+    from_month: str
+    to_month: str
+    bands: list[FixTimeBand]
+    rows: list[FixTimeRow]
+    total: FixTimeRow
+
+
+class OpenWardRow(BaseModel):
+    """One ward's figures as published: null where the count behind them is too small to publish."""
+
+    ward: str
+    ward_name: str
+    footprint: str
+    residents: int
+    suppressed: bool = Field(description="True when the ward's figures are withheld (too few reports)")
+    withheld: list[str] = Field(description="The figures withheld (null) because too few reports are behind them")
+    reported: int | None
+    reports_per_1000: float | None
+    fixed: int | None
+    within_target_share: float | None
+    median_fix_hours: float | None
+    forwarded_share: float | None
+
+
+class OpenWardFigures(BaseModel):
+    """Open data: reports per ward over public categories, small numbers suppressed; no personal details."""
+
+    from_month: str
+    to_month: str
+    min_count: int = Field(description="A ward with fewer reports than this is withheld (and one more, if needed)")
+    categories: list[str]
+    rows: list[OpenWardRow]
+    total_reported: int | None = Field(description="The borough's reports; null when below min_count")
+    populations: PopulationSource
+
+
+class WardShape(BaseModel):
+    code: str
+    name: str
+    footprint_code: str | None = None
+    rings: list[list[list[float]]] = Field(description="Exterior rings as [long, lat] pairs")
+
+
+class WardShapes(BaseModel):
+    wards: list[WardShape]
+    note: str | None = Field(default=None, description="Why no shapes are given, when none are")

@@ -26,6 +26,7 @@ from report_it.api import (
     intake,
     nearby,
     outbox,
+    outcome_dashboard,
     outcomes,
     photos,
     reports,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(exports.router)
     app.include_router(outcomes.router)
+    app.include_router(outcome_dashboard.router)
     app.include_router(flytipping.router)
     app.include_router(outbox.router)
     app.include_router(subscriptions.router)
