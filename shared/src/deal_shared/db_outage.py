@@ -81,6 +81,16 @@ DATABASE_ERROR_CLASSES: tuple[type[BaseException], ...] = (
 )
 
 
+# PostgreSQL's lock_not_available: a statement gave up waiting for a lock (lock_timeout, or NOWAIT).
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def lock_wait_timed_out(error: BaseException) -> bool:
+    """True when a statement gave up waiting for another transaction's lock: the database is there, but busy."""
+    driver_error = getattr(error, "orig", None) or error
+    return getattr(driver_error, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+
+
 def database_unavailable(error: BaseException) -> bool:
     """True for any error that means the database cannot be used just now (down, restarting, unreachable, its pool
     exhausted), whether SQLAlchemy wrapped the driver's error or the driver's own came through (a raw pool checkout

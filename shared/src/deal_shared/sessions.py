@@ -11,6 +11,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from deal_shared.idempotency import PendingClaim, Replayed
+from deal_shared.session_slots import BoundedLockSession, take_slot
 
 # Where an idempotent write's key waits for the request's session (set by `deal_shared.web.idempotent`).
 PENDING_CLAIM = "deal.idempotency"
@@ -55,29 +56,41 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     # one with nothing left to commit or roll back; only real database work goes to the thread pool. A synchronous
     # generator would cost two thread hand-offs on every request.
     engine = session_engine(request)
-    session = Session(engine, expire_on_commit=False)
-    pending: PendingClaim | None = request.scope.get(PENDING_CLAIM)
-    if pending is not None and pending.record is None:
-        # The key is claimed before the route writes anything, in the transaction that will hold the change.
+    # The slot is taken before anything holds a connection or a lock, and kept until the session is closed.
+    slot = await take_slot(request.app.state.engine)
+    try:
+        session = _new_session(engine)
+        pending: PendingClaim | None = request.scope.get(PENDING_CLAIM)
+        if pending is not None and pending.record is None:
+            # The key is claimed before the route writes anything, in the transaction that will hold the change.
+            try:
+                replay = await run_in_threadpool(pending.claim_in, session)
+            except BaseException:
+                await run_in_threadpool(session.close)
+                raise
+            if replay is not None:
+                await run_in_threadpool(session.close)
+                raise Replayed(replay)
         try:
-            replay = await run_in_threadpool(pending.claim_in, session)
+            yield session
         except BaseException:
             await run_in_threadpool(session.close)
             raise
-        if replay is not None:
-            await run_in_threadpool(session.close)
-            raise Replayed(replay)
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(session.close)
-        raise
-    if request.scope.get(_FAILED):
-        await run_in_threadpool(session.close)  # closing rolls back
-    elif _nothing_to_finish(session, engine):
-        session.close()
-    else:
-        await run_in_threadpool(_commit_and_close, session)
+        if request.scope.get(_FAILED):
+            await run_in_threadpool(session.close)  # closing rolls back
+        elif _nothing_to_finish(session, engine):
+            session.close()
+        else:
+            await run_in_threadpool(_commit_and_close, session)
+    finally:
+        slot.release()
+
+
+def _new_session(engine: Engine) -> Session:
+    autocommit = engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    if engine.dialect.name == "postgresql" and not autocommit:
+        return BoundedLockSession(engine, expire_on_commit=False)
+    return Session(engine, expire_on_commit=False)
 
 
 def _nothing_to_finish(session: Session, engine: Engine) -> bool:

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from deal_shared.db_outage import DATABASE_ERROR_CLASSES, database_unavailable, saved_state
+from deal_shared.db_outage import DATABASE_ERROR_CLASSES, database_unavailable, lock_wait_timed_out, saved_state
 from deal_shared.errors import PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, FieldError, Problem, ServiceError
 from deal_shared.web.refused_writes import refusal
 from deal_shared.web.request_context import current_request_id
@@ -98,6 +98,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(problem, getattr(exc, "headers", None))
 
     async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if lock_wait_timed_out(exc):
+            return lock_busy_response(request, exc)
         if database_unavailable(exc):
             return database_unavailable_response(request, exc)
         refused = refusal(exc)
@@ -169,3 +171,27 @@ def database_unavailable_response(request: Request, exc: BaseException) -> JSONR
         saved=saved,
     )
     return problem_response(problem, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+LOCK_BUSY_RETRY_AFTER_SECONDS = 1
+
+
+def lock_busy_response(request: Request, exc: BaseException) -> JSONResponse:
+    """503 with Retry-After: another request held what this one needed to change for longer than it may wait."""
+    saved = "no" if request.method in ("GET", "HEAD", "OPTIONS") else saved_state(exc)
+    log.info("lock wait timed out", extra={"path": request.url.path, "saved": saved})
+    problem = Problem(
+        type=PROBLEM_TYPE_BASE + "RecordBusy",
+        title="Busy just now",
+        status=503,
+        detail=(
+            "Another request was changing the same record and did not finish in time; "
+            + ("nothing was saved. " if saved == "no" else "whether this change was saved is not known. ")
+            + "Retry in a moment with the same Idempotency-Key."
+        ),
+        code="RecordBusy",
+        instance=request.url.path,
+        request_id=current_request_id(),
+        saved=saved,
+    )
+    return problem_response(problem, {"Retry-After": str(LOCK_BUSY_RETRY_AFTER_SECONDS)})
