@@ -68,14 +68,6 @@ def test_every_outbox_drains_empty(chaos: ChaosResult) -> None:
     check(chaos, "every outbox empty")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Volunteering wedges under 200 concurrent bookings, with or without a restart (45 bookers pass): a few "
-    "bookings are answered, the rest time out, /readyz with them. Seen in PostgreSQL: one transaction idle for "
-    "minutes holding the opportunity's row lock, the other pooled connections waiting on that lock, the pool "
-    "exhausted. Likely cause: a request keeps its connection and locks across thread-pool hand-offs (key claim, "
-    "route, commit), so with more requests than threads the holder waits for a thread that waiters on its lock hold",
-)
 def test_bookings_through_a_restart_fill_the_places_exactly(chaos: ChaosResult) -> None:
     assert next(row for row in chaos.rows if row.fault == "kill -9 volunteering").recovery_s is not None
     check(chaos, "200 bookings for 10 places")
