@@ -25,14 +25,29 @@ if TYPE_CHECKING:
     from report_it.reports import NewReportRow
 
 
+def photo_url(photo: Photo | Row, base_url: str) -> str:
+    return f"{base_url}/v1/photos/{photo.id}.jpg"
+
+
 def photo_public(photo: Photo | Row, base_url: str) -> PhotoPublic:
     return PhotoPublic(
         id=photo.id,
-        url=f"{base_url}/v1/photos/{photo.id}.jpg",
+        url=photo_url(photo, base_url),
         thumbnail_url=f"{base_url}/v1/photos/{photo.id}/thumbnail.jpg",
         width=photo.width,
         height=photo.height,
     )
+
+
+def public_position(
+    report: Report | Row | NewReportRow, category: Category, viewer: Viewer, grid_m: int
+) -> tuple[bool, float, float]:
+    """Whether `viewer` sees the report exactly (its address, description and photos with it), and where it is to
+    them: a sensitive category's reports only to a grid cell, but to staff and to the holder of its tracking token."""
+    exact = viewer.sees_exact(category) or viewer.holds_tracking_token(report)
+    if exact:
+        return True, report.lat, report.lon
+    return False, *coarsen(report.lat, report.lon, grid_m)
 
 
 def public_fields(
@@ -44,8 +59,7 @@ def public_fields(
     base_url: str,
     grid_m: int,
 ) -> dict:
-    exact = viewer.sees_exact(category) or viewer.holds_tracking_token(report)
-    lat, lon = (report.lat, report.lon) if exact else coarsen(report.lat, report.lon, grid_m)
+    exact, lat, lon = public_position(report, category, viewer, grid_m)
     status = ReportStatus(report.status)
     return {
         "id": report.id,

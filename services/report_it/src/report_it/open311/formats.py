@@ -43,13 +43,21 @@ def w3c(when: datetime | None) -> str | None:
     """W3C date-time in UTC, with its zone and without fractional seconds (clients choke on them)."""
     if when is None:
         return None
-    return when.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    if when.tzinfo is not UTC:
+        when = when.astimezone(UTC)
+    # A thousand requests carry three thousand of these: slicing the ISO form is a third of replace() + isoformat().
+    return when.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, bool):
+    if type(value) is str:
+        text = value
+    elif isinstance(value, bool):
         return "true" if value else "false"
-    return _NOT_XML.sub("", str(value))
+    else:
+        text = str(value)
+    # isprintable() is one pass in C; only text with a tab, a newline or stranger characters needs the expression.
+    return text if text.isprintable() else _NOT_XML.sub("", text)
 
 
 def _escape(text: str) -> str:
@@ -70,8 +78,13 @@ def _write(out: list[str], tag: str, value: Any) -> None:
             out.append(f"<{tag} />")
             return
         out.append(f"<{tag}>")
+        # Scalars are written here rather than by a call each: a thousand requests are 17,000 of them.
         for key, child in value.items():
-            _write(out, key, child)
+            if isinstance(child, dict | list):
+                _write(out, key, child)
+                continue
+            text = "" if child is None else _text(child)
+            out.append(f"<{key}>{_escape(text)}</{key}>" if text else f"<{key} />")
     elif isinstance(value, list):
         if not value:
             out.append(f"<{tag} />")

@@ -142,33 +142,34 @@ def present(
     links_of = media_links_by_report(session, [r.id for r in reports if r.channel == Channel.open311])
     public_viewer = Viewer()
     out = []
+    agency = settings.agency_responsible
     for report in reports:
-        # The public fields as a dict: the same privacy rules as /v1's ReportPublic, without validating a model per
-        # row (a thousand of them took longer than the rest of the answer).
-        view = presenters.public_fields(
-            report, exposed[report.category_code], photos[report.id], public_viewer, base_url=base_url, grid_m=grid_m
-        )
+        # The public fields written straight from the row, by the same privacy rule as /v1's ReportPublic
+        # (presenters.public_position): building /v1's whole view per row took a fifth of a thousand-row answer.
+        category = exposed[report.category_code]
+        exact, lat, lon = presenters.public_position(report, category, public_viewer, grid_m)
+        shown = photos[report.id] if exact else ()
         links = links_of.get(report.id) or []
-        location = view["location"]
+        status = ReportStatus(report.status)
         out.append(
             {
-                "service_request_id": str(view["id"]),
-                "status": open311_status(view["status"]),
-                "status_notes": _NOTES.get(view["status"]),
-                "service_name": view["category_name"],
-                "service_code": view["category"],
-                "description": view["description"],
-                "agency_responsible": settings.agency_responsible,
-                "service_notice": f"Our reference: {view['reference']}",
-                "requested_datetime": w3c(view["created_at"]),
-                "updated_datetime": w3c(view["updated_at"]),
-                "expected_datetime": w3c(view["expected_at"]),
-                "address": view["address"],
+                "service_request_id": str(report.id),
+                "status": "open" if status in OPEN_STATUSES else "closed",
+                "status_notes": _NOTES.get(status),
+                "service_name": category.name,
+                "service_code": category.code,
+                "description": report.description if exact else None,
+                "agency_responsible": agency,
+                "service_notice": f"Our reference: {report.reference}",
+                "requested_datetime": w3c(report.created_at),
+                "updated_datetime": w3c(report.updated_at),
+                "expected_datetime": w3c(report.expected_at),
+                "address": report.address if exact else None,
                 "address_id": None,
                 "zipcode": None,
-                "lat": location.lat,
-                "long": location.long,
-                "media_url": view["photos"][0].url if view["photos"] else (links[0] if links else None),
+                "lat": lat,
+                "long": lon,
+                "media_url": presenters.photo_url(shown[0], base_url) if shown else (links[0] if links else None),
             }
         )
     return out
