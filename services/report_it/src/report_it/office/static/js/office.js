@@ -7,6 +7,8 @@ import { finishSignIn, isSignInReturn } from "/app/js/council-sign-in.js";
 import { h, mount, toast } from "/app/js/dom.js";
 import { signOutAndForget } from "/app/js/sign-out.js";
 import { renderFlyTippingReturn } from "./flytipping-return.js";
+import { renderOutcomes, stopOutcomes } from "./outcomes.js";
+import { renderWardView } from "./outcomes-wards.js";
 import { renderRules } from "./rules.js";
 import { addScreen, drawBar, hideBar, isOfficeAddress, screenFor, stopScreens } from "./screens.js";
 import { renderSignIn } from "./sign-in.js";
@@ -18,6 +20,8 @@ export const OFFICE_ROLES = ["staff", "team_leader", "manager", "admin", "safegu
 addScreen({ path: "triage", title: "Triage", render: renderTriage, stop: stopTriage });
 addScreen({ path: "rules", title: "Routing rules", roles: ["admin"], render: renderRules });
 addScreen({ path: "flytipping", title: "Fly-tipping return", render: renderFlyTippingReturn });
+addScreen({ path: "outcomes", title: "Outcomes", render: renderOutcomes, stop: stopOutcomes });
+addScreen({ path: "wards", title: "Ward figures", render: renderWardView });
 
 const main = document.getElementById("main");
 const who = document.getElementById("who");
@@ -32,6 +36,13 @@ async function signOut() {
 
 export async function show() {
   const session = await staffSession();
+  // The councillors' ward view is open data: shown to anyone, signed in with an office role or not.
+  if (location.hash === "#/wards" && (!session || session.expired || !session.roles.some((r) => OFFICE_ROLES.includes(r)))) {
+    stopScreens();
+    hideBar();
+    document.title = "Ward figures · Report IT · Wigan Council";
+    return renderWardView(main);
+  }
   if (!session || session.expired) {
     mount(who);
     hideBar();
