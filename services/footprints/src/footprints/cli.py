@@ -79,6 +79,7 @@ def worker(settings: Settings) -> None:
         backoff=settings.outbox_backoff(),
         attempts=settings.outbox_max_attempts,
         concurrency=settings.outbox_concurrency,
+        lease_s=settings.outbox_lease_seconds,
         heartbeat=Heartbeat(settings.worker_heartbeat_path),
     )
     stop = threading.Event()

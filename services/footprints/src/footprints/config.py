@@ -41,6 +41,12 @@ class Settings(ServiceSettings):
     outbox_max_backoff_s: float = Field(default=300.0, description="Longest wait between two delivery attempts")
     outbox_max_attempts: int = 50
     outbox_concurrency: int = Field(default=4, ge=1, le=32, description="Reports whose events are sent at once")
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a deliverer holds the events it took before another may take them over (at least "
+        "twice the longest send to Report IT)",
+    )
 
     def outbox_backoff(self) -> Backoff:
         return Backoff(first_s=self.outbox_backoff_base_s, cap_s=self.outbox_max_backoff_s)

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 backoff=chosen.outbox_backoff(),
                 attempts=chosen.outbox_max_attempts,
                 concurrency=chosen.outbox_concurrency,
+                lease_s=chosen.outbox_lease_seconds,
             )
             deliverer.start()
         try:

@@ -216,6 +216,7 @@ class Deliverer:
         attempts: int,
         probe_every_s: float = 3.0,
         concurrency: int = 4,
+        lease_s: float = 60.0,
         heartbeat: Heartbeat | None = None,
     ):
         self._engine = engine
@@ -225,6 +226,7 @@ class Deliverer:
         self._poll_s = poll_s
         self._backoff = backoff
         self._attempts = attempts
+        self._lease_s = lease_s
         self._senders = ThreadPoolExecutor(concurrency, thread_name_prefix="footprints-outbox-send")
         self._heartbeat = heartbeat
         self._loop = DaemonLoop(self.run, name="footprints-outbox")
@@ -249,6 +251,7 @@ class Deliverer:
             backoff=self._backoff,
             max_attempts=self._attempts,
             send_budget_s=self._send_budget_s,
+            lease_s=self._lease_s,
             peer=self._peer,
             senders=self._senders,
         )
