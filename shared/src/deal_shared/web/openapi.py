@@ -32,7 +32,9 @@ _ERRORS = {
     "422": "The request is not valid: `errors` names each field and why (code ValidationFailed)",
     "503": (
         "DatabaseUnavailable: the service cannot reach its database just now; `saved` says whether a write "
-        "was saved (no, or unknown: retry with the same Idempotency-Key); retry after Retry-After seconds"
+        "was saved (no, or unknown: retry with the same Idempotency-Key); ServiceBusy: every database connection "
+        "was busy for 3 s; RecordBusy: another request held what this one changes for 3 s (nothing saved); retry "
+        "after Retry-After seconds"
     ),
 }
 _DEFAULT = "Any other error, as problem details with a stable `code` (400, 409, 413, 415, 429, 500 ...)"
