@@ -155,3 +155,10 @@ def test_ward_shapes_say_why_when_footprints_cannot_be_asked(api) -> None:
 def test_hotspots_as_csv(api, staff_headers) -> None:
     text = get(api, "/v1/outcomes/hotspots.csv", staff_headers, **JANUARY).text
     assert text.splitlines()[0].startswith("category,centre_lat,centre_long,radius_m,report_count,cleared_at")
+
+
+def test_figures_without_the_fix_time_percentiles(api, staff_headers) -> None:
+    bare = get(api, "/v1/outcomes/reports", staff_headers, **JANUARY, group_by="", fix_times="false").json()["total"]
+    full = get(api, "/v1/outcomes/reports", staff_headers, **JANUARY, group_by="").json()["total"]
+    assert (bare["fixed"], bare["median_fix_hours"], bare["p90_fix_hours"]) == (6, None, None)
+    assert (full["fixed"], full["median_fix_hours"], full["p90_fix_hours"]) == (6, 6.0, 59.5)

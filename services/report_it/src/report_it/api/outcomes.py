@@ -41,6 +41,9 @@ async def outcome_query(
     ward: Annotated[str | None, Query(description=f"Ward {_CODES}")] = None,
     category: Annotated[str | None, Query(description="Category codes, comma separated")] = None,
     channel: Annotated[str | None, Query(description="Channels, comma separated")] = None,
+    fix_times: Annotated[
+        bool, Query(description="false: leave out the fix-time percentiles (null), the costly part of a large query")
+    ] = True,
 ) -> OutcomeQuery:
     return parse_query(
         from_month=from_,
@@ -52,6 +55,7 @@ async def outcome_query(
         channel=channel,
         calendar=targets.calendar(),
         now=utcnow(),
+        fix_times=fix_times,
     )
 
 

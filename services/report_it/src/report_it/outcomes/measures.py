@@ -27,6 +27,8 @@ class OutcomeQuery:
     to_month: str
     group_by: tuple[OutcomeDimension, ...]
     filters: dict[OutcomeDimension, list[str]]
+    # The fix-time percentiles read the histogram, most of a query's cost: a reader that shows none leaves them out.
+    fix_times: bool = True
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -123,7 +125,7 @@ def compute(session: Session, query: OutcomeQuery) -> OutcomeFigures:
                 ends[(month, *place)] = Counter(running)
         if not by_month:
             ends[place] = running
-    fix_known = D.channel not in dims and not query.filters.get(D.channel)
+    fix_known = query.fix_times and D.channel not in dims and not query.filters.get(D.channel)
     histograms: dict[tuple[str, ...], Counter[int]] = defaultdict(Counter)
     total_hist: Counter[int] = Counter()
     if fix_known:

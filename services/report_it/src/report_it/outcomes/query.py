@@ -53,6 +53,7 @@ def parse_query(
     channel: str | None,
     calendar: WorkingCalendar,
     now: datetime,
+    fix_times: bool = True,
 ) -> OutcomeQuery:
     this_month = now.astimezone(calendar.zone).strftime("%Y-%m")
     last = _month("to", to_month, this_month)
@@ -82,4 +83,5 @@ def parse_query(
         to_month=last,
         group_by=tuple(dict.fromkeys(dims)),
         filters={k: v for k, v in filters.items() if v},
+        fix_times=fix_times,
     )

@@ -24,7 +24,7 @@ function perMonth(figures, period) {
   const footprints = [...new Set(figures.rows.map((r) => r.footprint))].sort();
   const count = new Map(figures.rows.map((r) => [`${r.month}|${r.footprint}`, r.reported]));
   const series = footprints.map((fp) => ({ name: placeName(fp), values: months.map((m) => count.get(`${m}|${fp}`) || 0) }));
-  const params = { from: period.from, to: period.to, group_by: "month,footprint" };
+  const params = { from: period.from, to: period.to, group_by: "month,footprint", fix_times: "false" };
   return chartFigure({
     id: "per-month", title: "Reports per month, by footprint",
     chart: lineChart({ label: `Reports each month from ${period.from} to ${period.to}, one line per footprint`, months, series }),
@@ -57,7 +57,7 @@ function perWard(figures, shapes, period) {
       columns: ["Ward", "Reports", "Residents", "Per 1,000 residents"],
       rows: rows.map((r) => [name.get(r.ward) || placeName(r.ward, "ward"), r.reported, r.residents, r.reports_per_1000]),
     }),
-    links: links("/v1/outcomes/reports", { from: period.from, to: period.to, group_by: "ward" }, "reports-per-ward"),
+    links: links("/v1/outcomes/reports", { from: period.from, to: period.to, group_by: "ward", fix_times: "false" }, "reports-per-ward"),
   });
 }
 
@@ -89,7 +89,7 @@ function forwarding(figures, period) {
       rows: [...rows, { ...figures.total, footprint: null }].map((r) => [r.footprint === null ? "All footprints" : placeName(r.footprint),
         r.reported, r.forwarded, share(r.forwarded_share), r.recategorised, r.moved_footprint, r.forwards, r.forward_hours_mean]),
     })),
-    links: links("/v1/outcomes/reports", { from: period.from, to: period.to, group_by: "footprint" }, "forwarding"),
+    links: links("/v1/outcomes/reports", { from: period.from, to: period.to, group_by: "footprint", fix_times: "false" }, "forwarding"),
   });
 }
 
@@ -119,11 +119,11 @@ async function draw(slot, period) {
   const at = { from: period.from, to: period.to };
   try {
     const [monthly, wards, shapes, fixes, footprints, cleared] = await Promise.all([
-      api(`/v1/outcomes/reports?${query({ ...at, group_by: "month,footprint" })}`),
-      api(`/v1/outcomes/reports?${query({ ...at, group_by: "ward" })}`),
+      api(`/v1/outcomes/reports?${query({ ...at, group_by: "month,footprint", fix_times: "false" })}`),
+      api(`/v1/outcomes/reports?${query({ ...at, group_by: "ward", fix_times: "false" })}`),
       api("/v1/outcomes/ward-shapes"),
       api(`/v1/outcomes/fix-times?${query(at)}`),
-      api(`/v1/outcomes/reports?${query({ ...at, group_by: "footprint" })}`),
+      api(`/v1/outcomes/reports?${query({ ...at, group_by: "footprint", fix_times: "false" })}`),
       api(`/v1/outcomes/hotspots?${query(at)}`),
     ]);
     if (ticket !== current) return;
