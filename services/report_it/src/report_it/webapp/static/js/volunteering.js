@@ -1,7 +1,7 @@
 // Staff volunteering days, from the Volunteering service: the entitlement left this leave year, the bookings made
 // (each one added to a calendar as an iCal event), and opportunities nearest first, booked through the outbox so a
-// booking made with no signal is sent later. Volunteering has no idempotency keys: a resend whose first attempt
-// went through is refused as AlreadyBooked, which the outbox counts as done, so a booking is never made twice.
+// booking made with no signal is sent later. The outbox sends each booking with its own Idempotency-Key, so a resend
+// whose first attempt went through is answered with the booking first made, never a second one.
 
 import { ApiError, loadConfig } from "./api.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
