@@ -3,17 +3,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-MEMBERS := requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
+MEMBERS := requirements.lock requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install chromium screenshots identity-provider manifests chaos
+.PHONY: run test lint install chromium screenshots identity-provider manifests chaos lock images
 
 install: $(STAMP)
 
 $(STAMP): $(MEMBERS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e shared -e services/report_it -e services/footprints -e services/volunteering \
-		-r requirements-test.txt
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation \
+		-e shared -e services/report_it -e services/footprints -e services/volunteering
+	$(PY) -m pip check
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -49,3 +51,13 @@ lint: $(STAMP)
 manifests: $(STAMP)
 	$(PY) scripts/release_manifests.py $(or $(OVERLAY),staging) $(if $(TAG),--tag $(TAG)) \
 		$(if $(REGISTRY),--registry $(REGISTRY)) --out release.yaml
+
+# requirements.lock: every Python dependency (members, their builds, the tests) pinned with hashes, via pip-tools.
+lock:
+	$(PYTHON) -m venv var/lock-tools && var/lock-tools/bin/pip install -q pip-tools
+	var/lock-tools/bin/python scripts/lock.py --pip-compile var/lock-tools/bin/pip-compile
+
+# The three images (Podman or Docker) tagged with the commit (or TAG), on a base by digest (BASE, else built with
+# mmdebstrap), each checked healthy; their SBOMs in var/images/.
+images: $(STAMP)
+	$(PY) scripts/build_images.py $(if $(TAG),--tag $(TAG)) $(if $(BASE),--base $(BASE))

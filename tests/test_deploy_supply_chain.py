@@ -158,3 +158,40 @@ def test_each_container_file_takes_its_base_by_digest_installs_with_hashes_and_c
     (url,) = re.findall(r"http://127\.0\.0\.1:8000(/[a-z]+)", argv)
     assert serves(service.name, url), f"{service.name} does not serve {url}"
     assert argv.startswith('["python", "-c"'), "Python's own urllib: the image has no curl"
+
+
+def load_script(name: str) -> Any:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=[s.name for s in SERVICES])
+def test_the_sbom_lists_the_locked_packages_and_refuses_an_image_that_differs(service: Service) -> None:
+    sbom = load_script("sbom")
+    share = {entry.name: entry for entry in image_share(service)}
+    installed = [(name, entry.version) for name, entry in share.items() if name not in sbom.REMOVED]
+    installed += list(sbom.members(service.name).items())
+    debian = [["python3.11", "3.11.2-6+deb12u6", "amd64"]]
+    base = "localhost/deal-digital/python-base@sha256:" + "b" * 64
+    image = f"deal-digital/{service.name}:0.1.0"
+    document = sbom.build_sbom(service=service.name, image=image, base=base, installed=installed, debian=debian)
+    assert document["bomFormat"] == "CycloneDX" and document["specVersion"] == "1.5"
+    listed = {c["purl"]: c for c in document["components"]}
+    for name, entry in share.items():
+        if name in sbom.REMOVED:
+            continue
+        component = listed[f"pkg:pypi/{name}@{entry.version}"]
+        (reference,) = component["externalReferences"]
+        assert {h["content"] for h in reference["hashes"]} == {h.removeprefix("sha256:") for h in entry.hashes}
+    assert "pkg:deb/debian/python3.11@3.11.2-6+deb12u6?arch=amd64&distro=bookworm" in listed
+    assert {"name": "org.opencontainers.image.base.name", "value": base} in document["metadata"]["properties"]
+
+    name, version = installed[0]
+    drifted = [(name, version + ".post1"), *installed[1:]]
+    with pytest.raises(sbom.NotTheLock, match=name):
+        sbom.build_sbom(service=service.name, image=image, base=base, installed=drifted, debian=debian)
