@@ -174,6 +174,7 @@ def main() -> None:
     if "@sha256:" not in base:
         raise SystemExit(f"{base}: name the base by digest")
     engine.fit_to(base)
+    print(f"base: {base} (for compose: export PYTHON_BASE={base})", flush=True)
     tag = arguments.tag or commit_tag()
     failed = []
     for name in arguments.only:

@@ -516,7 +516,11 @@ def test_compose_runs_each_service_as_the_code_expects(service: Service) -> None
     services = compose()["services"]
     definition = services[service.name]
     assert compose_service_of(definition) == service
-    assert definition["build"] == {"context": ".", "dockerfile": str(service.dockerfile.relative_to(ROOT))}
+    assert definition["build"] == {
+        "context": ".",
+        "dockerfile": str(service.dockerfile.relative_to(ROOT)),
+        "args": {"PYTHON_BASE": "${PYTHON_BASE:?the base image by digest, e.g. the one make images built}"},
+    }, "the base comes by digest from the environment, as the container file requires"
     assert "command" not in definition, "the API runs the image's own CMD, as in Kubernetes"
     assert [int(str(port).rsplit(":", 1)[1]) for port in definition["ports"]] == [PORT]
     healthcheck = " ".join(definition["healthcheck"]["test"])
