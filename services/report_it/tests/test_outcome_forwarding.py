@@ -194,3 +194,9 @@ def test_a_recategorisation_and_a_case_moved_by_footprints_count_as_they_happen(
     f = figures(outcomes_api, staff_headers, **{"from": this_month, "to": this_month})
     # The first placement (from none) is not a hand-off; the move to Hindley's footprint is.
     assert pick(f["total"])[:6] == (3, 2, round(2 / 3, 4), 1, 1, 2)
+    # The move is on the timeline for staff, as a footprint change; the public timeline does not show where it went.
+    staff_view = outcomes_api.get(f"/v1/reports/{made[1]['id']}/updates", headers=staff_headers).json()
+    public_view = outcomes_api.get(f"/v1/reports/{made[1]['id']}/updates").json()
+    moved = [c for u in staff_view for c in u["changes"] if c["field"] == "footprint"]
+    assert [(c["old"], c["new"]) for c in moved] == [(None, CENTRAL), (CENTRAL, HINDLEY)]
+    assert not [c for u in public_view for c in u["changes"] if c["field"] == "footprint"]
