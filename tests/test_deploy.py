@@ -550,7 +550,32 @@ def test_compose_publishes_the_ports_make_run_uses() -> None:
     spec.loader.exec_module(make_run)
     for package, _prefix, port in make_run.SERVICES:
         service = next(s for s in SERVICES if s.package == package)
-        assert compose()["services"][service.name]["ports"] == [f"{port}:{PORT}"], service.name
+        assert interpolate(compose()["services"][service.name]["ports"], {}) == [f"{port}:{PORT}"], service.name
+
+
+def interpolate(ports: list[str], environment: dict[str, str]) -> list[str]:
+    """Compose's `${NAME:-default}`, as `docker compose` resolves it."""
+    pattern = re.compile(r"\$\{(\w+):-([^}]*)\}")
+    return [pattern.sub(lambda m: environment.get(m.group(1)) or m.group(2), str(port)) for port in ports]
+
+
+@pytest.mark.parametrize("service", SERVICES, ids=SERVICE_IDS)
+def test_compose_scales_each_service(service: Service) -> None:
+    """`docker compose up --scale <service>=N`: no fixed container name, and the host port is a variable that takes a
+    range (one port per replica); unset, it is the port `make run` uses."""
+    definition = compose()["services"][service.name]
+    assert "container_name" not in definition
+    (published,) = definition["ports"]
+    variable = f"{service.env_prefix}PORTS"
+    assert published.startswith(f"${{{variable}:-"), f"{service.name}: a fixed host port cannot scale"
+    scaled = copy.deepcopy(compose())
+    scaled["services"][service.name]["ports"] = interpolate([published], {variable: "8011-8014"})
+    assert scaled["services"][service.name]["ports"] == [f"8011-8014:{PORT}"]
+    assert compose_errors(scaled) == []
+    # Peers reach it by its service name (compose's DNS answers with every replica), never by a container's name.
+    for other in compose()["services"].values():
+        for value in compose_env(other).values():
+            assert f"deal-digital-{service.name}-1" not in value
 
 
 def test_compose_one_shot_commands_are_real_commands() -> None:
