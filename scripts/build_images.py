@@ -139,6 +139,8 @@ def healthy(engine: Engine, name: str, image: str, *, within: float = 60.0) -> b
         f"{prefix}AUTH__ISSUER": "https://login.example.invalid",
         f"{prefix}AUTH__JWKS_URL": "https://login.example.invalid/keys",
     }
+    if name == "report-it":
+        environment["REPORT_IT_PHOTO_DIR"] = "/tmp/photos"  # the root file system is read-only, as in Kubernetes
     flags = [item for key, value in environment.items() for item in ("-e", f"{key}={value}")]
     container = engine(
         "run", "-d", "--network", "none", "--read-only", "--tmpfs", "/tmp", *engine.run_options, *flags, image,
