@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -246,8 +247,9 @@ def test_what_the_public_hosts_expose_needs_a_token_unless_published_on_purpose(
 
 
 def published_port(service_name: str) -> int:
+    """The host port the laptop's browser uses: the default of the port variable (a range only when scaled)."""
     (mapping,) = compose()["services"][service_name]["ports"]
-    return int(str(mapping).split(":")[0])
+    return int(re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", str(mapping)).split(":")[0])
 
 
 @pytest.mark.parametrize("peer", PEERS)
