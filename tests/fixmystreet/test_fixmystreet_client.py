@@ -19,7 +19,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -129,9 +129,11 @@ def staff_report(report_it: ReportIt, request_id: str) -> dict:
     return response.json()
 
 
-def set_status(report_it: ReportIt, request_id: str, status: str) -> None:
+def set_status(report_it: ReportIt, request_id: str, status: str, **fields: str) -> None:
     response = httpx.post(
-        f"{report_it.base}/v1/reports/{request_id}/updates", json={"status": status}, headers=report_it.staff
+        f"{report_it.base}/v1/reports/{request_id}/updates",
+        json={"status": status, **fields},
+        headers=report_it.staff,
     )
     assert response.status_code == 201, response.text
 
@@ -293,3 +295,240 @@ def test_a_refused_report_is_an_error_the_client_can_read(report_it: ReportIt) -
     assert "400 " in sent["error"] and "400: " in sent["error"] and "attribute[size]" in sent["error"]
     unknown = send(report_it, problem(report_it), "no_such_service")
     assert unknown["result"] == 0 and "404: " in unknown["error"]
+
+
+def _quick_reports(report_it: ReportIt, count: int) -> set[str]:
+    """Reports made straight over HTTP (FixMyStreet's client would take a Perl process each)."""
+    made = set()
+    with httpx.Client(base_url=f"{report_it.base}/open311/v2", timeout=30) as http:
+        for _ in range(count):
+            answer = http.post(
+                "/requests.json",
+                data={
+                    "api_key": report_it.key,
+                    "service_code": "fly_tipping",
+                    "lat": "53.545",
+                    "long": "-2.632",
+                    "description": "Bags by the bins",
+                    "attribute[size]": "bag",
+                    "attribute[waste_type]": "household",
+                },
+            )
+            assert answer.status_code == 200, answer.text
+            made.add(answer.json()[0]["service_request_id"])
+    return made
+
+
+def test_get_service_requests_imports_a_whole_window_of_more_than_100(report_it: ReportIt) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=2)
+    made = _quick_reports(report_it, 130)
+    end = datetime.now(UTC) + timedelta(seconds=2)
+    # GetServiceRequests' format_args: start_date and end_date, W3CDTF; no paging.
+    answer = fixmystreet(report_it, "get_service_requests", args={"start_date": w3c(start), "end_date": w3c(end)})
+    assert answer["success"] == 1, answer["error"]
+    assert "page" not in answer["debug_details"]
+    requests = {r["service_request_id"]: r for r in answer["result"]}
+    assert made <= set(requests)
+    for request in requests.values():
+        # What create_problems needs to import a request, and its window check on updated_datetime.
+        assert request["lat"] and request["long"] and not request.get("fms_unreadable"), request
+        assert w3c(start) <= request["fms_updated"] <= w3c(end), request
+        assert request["fms_state"] == "confirmed"
+    some = sorted(made)[:3]
+    by_id = fixmystreet(report_it, "get_service_requests", args={"report_ids": some})
+    assert {r["service_request_id"] for r in by_id["result"]} == set(some)
+
+
+# Each of our statuses, and the state FixMyStreet gives its copy of the problem when it reads the update.
+FIXMYSTREET_STATE_OF = {
+    "acknowledged": "confirmed",
+    "allocated": "in progress",
+    "in_progress": "in progress",
+    "action_scheduled": "action scheduled",
+    "fixed": "fixed - council",
+    "not_council_responsibility": "not responsible",
+    "duplicate": "duplicate",
+    "no_further_action": "unable to fix",
+    "unable_to_locate": "unable to fix",
+    "cancelled": "cancelled",
+}
+
+
+def read_updates(report_it: ReportIt, start: datetime) -> dict[str, list[dict]]:
+    """GetServiceRequestUpdates' fetch (a window ending now), each request's updates in the order read."""
+    end = datetime.now(UTC) + timedelta(seconds=2)
+    answer = fixmystreet(report_it, "get_service_request_updates", start_date=w3c(start), end_date=w3c(end))
+    assert answer["success"] == 1, answer["error"]
+    by_request: dict[str, list[dict]] = {}
+    for update in answer["result"]:
+        # What UpdatesBase needs to take an update: an update_id, a request id, a readable time in the window.
+        assert update["update_id"] and update["service_request_id"] and not update.get("fms_unreadable"), update
+        assert w3c(start) <= update["fms_updated"] <= w3c(end), update
+        by_request.setdefault(update["service_request_id"], []).append(update)
+    return by_request
+
+
+def comment(request_id: str, state: str, text: str, **fields: Any) -> dict[str, Any]:
+    """A FixMyStreet comment on the problem sent as `request_id`, made while the problem was in `state`."""
+    return {
+        "id": uuid.uuid4().int % 10**8,
+        "name": "Pat Resident",
+        "user": {"name": "Pat Resident", "email": "pat@example.org"},
+        "problem_state": state,
+        "problem": {"state": state, "external_id": request_id},
+        # FixMyStreet's times are in Europe/London: W3CDTF writes them with an offset.
+        "confirmed": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "text": text,
+        **fields,
+    }
+
+
+def post(report_it: ReportIt, note: dict, *, extended: bool, **open311: Any) -> dict:
+    return fixmystreet(
+        report_it,
+        "post_service_request_update",
+        open311={"extended_statuses": 1 if extended else 0, **open311},
+        comment=note,
+    )
+
+
+def test_every_status_reads_back_as_fixmystreet_state_and_a_residents_comment_leaves_it(report_it: ReportIt) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=2)
+    reports = dict(zip(FIXMYSTREET_STATE_OF, sorted(_quick_reports(report_it, len(FIXMYSTREET_STATE_OF))), strict=True))
+    original = _quick_reports(report_it, 1).pop()
+    for status, request_id in reports.items():
+        set_status(report_it, request_id, status, **({"duplicate_of": original} if status == "duplicate" else {}))
+    updates = read_updates(report_it, start)
+    for status, request_id in reports.items():
+        theirs = updates[request_id][-1]["fms_state"]
+        assert theirs == FIXMYSTREET_STATE_OF[status], (status, updates[request_id][-1])
+        # A resident's comment on FixMyStreet carries the problem's state there, with extended statuses on or off.
+        for extended in (True, False):
+            text = f"Still there ({status}, extended {extended})"
+            answer = post(report_it, comment(request_id, theirs, text), extended=extended)
+            assert answer["success"] == 1 and answer["result"], (status, extended, answer["error"])
+            stored = staff_report(report_it, request_id)
+            assert stored["status"] == status, (status, extended, answer["debug_details"])
+            assert stored["timeline"][-1]["public_text"] == text
+
+
+@pytest.mark.parametrize("extended", [True, False], ids=["extended", "plain"])
+def test_fixmystreet_staff_move_a_report_reopen_it_and_correct_its_closure(report_it: ReportIt, extended: bool) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=2)
+    request_id = send(report_it, problem(report_it))["result"]
+
+    # A status change made by staff on FixMyStreet, with no text (a state change alone).
+    moved = post(report_it, comment(request_id, "in progress", ""), extended=extended)
+    assert moved["success"] == 1 and moved["result"], moved["error"]
+    # With extended statuses off FixMyStreet says only OPEN or CLOSED, and an open report stays as it is.
+    assert staff_report(report_it, request_id)["status"] == ("in_progress" if extended else "submitted")
+
+    closed = post(report_it, comment(request_id, "not responsible", "Not ours: the canal trust's"), extended=extended)
+    assert closed["success"] == 1, closed["error"]
+    # CLOSED alone is taken as FixMyStreet itself reads it from a council: fixed.
+    assert staff_report(report_it, request_id)["status"] == ("not_council_responsibility" if extended else "fixed")
+
+    # A correction between closed states (extended only: with them off both are CLOSED).
+    if extended:
+        corrected = post(report_it, comment(request_id, "fixed - council", "Cleared after all"), extended=True)
+        assert corrected["success"] == 1, corrected["error"]
+        stored = staff_report(report_it, request_id)
+        assert stored["status"] == "fixed"
+        assert stored["timeline"][-1]["status_from"] == "not_council_responsibility"
+
+    # A resident reopens it ("not fixed" ticked): REOPEN where the council asked for mark_reopen, else OPEN.
+    reopened = post(
+        report_it,
+        comment(request_id, "confirmed", "It is back again", mark_open=1),
+        extended=extended,
+        mark_reopen=1,
+    )
+    assert reopened["success"] == 1, reopened["error"]
+    assert ("REOPEN" in reopened["debug_details"]) is extended
+    assert staff_report(report_it, request_id)["status"] == "acknowledged"
+
+    # Read back, FixMyStreet's copy goes the same way, and is open again at the end.
+    states = [u["fms_state"] for u in read_updates(report_it, start)[request_id]]
+    assert states[-1] == "confirmed" and "reopen" not in states
+
+
+def test_a_move_the_lifecycle_cannot_make_is_taken_and_an_unknown_request_is_an_error(report_it: ReportIt) -> None:
+    request_id = send(report_it, problem(report_it))["result"]
+    assert post(report_it, comment(request_id, "fixed - council", "Done"), extended=True)["success"] == 1
+    # FixMyStreet would retry a refusal every half hour for ever; the text is taken and the status left.
+    planned = post(report_it, comment(request_id, "planned", "Booked for Friday"), extended=True)
+    assert planned["success"] == 1 and planned["result"], planned["error"]
+    stored = staff_report(report_it, request_id)
+    assert stored["status"] == "fixed" and stored["timeline"][-1]["public_text"] == "Booked for Friday"
+
+    unknown = post(report_it, comment(str(uuid.uuid4()), "confirmed", "Hello?"), extended=True)
+    assert unknown["result"] == 0 and unknown["success"] == 0
+    assert "404 " in unknown["error"] and "404: " in unknown["error"]
+
+
+def test_a_comment_sent_again_is_applied_once(report_it: ReportIt) -> None:
+    request_id = send(report_it, problem(report_it))["result"]
+    note = comment(request_id, "confirmed", "Still there")
+    first = post(report_it, note, extended=True)
+    again = post(report_it, note, extended=True)
+    assert first["success"] == 1 and again["result"] == first["result"]
+    texts = [e["public_text"] for e in staff_report(report_it, request_id)["timeline"]]
+    assert texts.count("Still there") == 1
+
+
+@pytest.mark.parametrize("upload", [False, True], ids=["link", "file"])
+def test_a_comments_photo_arrives_and_fixmystreet_can_fetch_ours(report_it: ReportIt, upload: bool) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=2)
+    request_id = send(report_it, problem(report_it))["result"]
+    photo = problem(report_it, photos=1)["photos"][0]
+    note = comment(request_id, "confirmed", "More bags today", photos=[{**photo, "url_full": "/photo/c/1.full.jpeg"}])
+    flags = {"upload_files_for_updates": 1, "always_upload_photos": 1} if upload else {}
+    answer = post(report_it, note, extended=True, **flags)
+    assert answer["success"] == 1 and answer["result"], answer["error"]
+    assert ("Content_Type: form-data" in answer["debug_details"]) is upload
+    stored = staff_report(report_it, request_id)
+    assert len(stored["photos"]) == (1 if upload else 0)
+
+    (update,) = [u for u in read_updates(report_it, start)[request_id] if u.get("description") == "More bags today"]
+    if not upload:
+        assert update["media_url"] == "https://fixmystreet.example/photo/c/1.full.jpeg"
+        return
+    # FixMyStreet's importer fetches an update's media_url (add_media), and keeps it only if it is an image.
+    fetched = fixmystreet(report_it, "add_media", url=update["media_url"])
+    assert len(fetched["result"]) == 1 and fetched["result"][0] > 100
+
+
+def test_text_beyond_ascii_and_several_photo_links_arrive_as_written(report_it: ReportIt) -> None:
+    report = problem(report_it, title="Sofa outside the Café — Wallgate", detail="Left by the “bins”, worth £0")
+    extra = {"url": "https://fixmystreet.example/report/1", "easting": 358050, "northing": 405740}
+    links = [f"https://fixmystreet.example/photo/{report['id']}.{i}.full.jpeg" for i in range(3)]
+    extra |= {"image_url": links[0], "all_image_urls": links}
+    sent = fixmystreet(
+        report_it,
+        "send_service_request",
+        open311={"multi_photos": 1},
+        problem=report,
+        extra=extra,
+        service_code="fly_tipping",
+    )
+    assert sent["success"] == 1, sent["error"]
+    stored = staff_report(report_it, sent["result"])
+    assert "title: Sofa outside the Café — Wallgate" in stored["description"]
+    assert "detail: Left by the “bins”, worth £0" in stored["description"]
+    text = "It\u2019s still there, na\u00efvely left"
+    assert post(report_it, comment(sent["result"], "confirmed", text), extended=True)["success"] == 1
+    assert staff_report(report_it, sent["result"])["timeline"][-1]["public_text"] == text
+    (read,) = fixmystreet(report_it, "get_service_requests", args={"report_ids": [sent["result"]]})["result"]
+    assert read["description"].startswith("title: Sofa outside the Café") and read["media_url"] in links
+
+
+def test_a_council_reopen_reads_back_as_an_open_state_fixmystreet_applies(report_it: ReportIt) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=2)
+    to_work, to_open = sorted(_quick_reports(report_it, 2))
+    for request_id, reopened_to in [(to_work, "in_progress"), (to_open, "acknowledged")]:
+        set_status(report_it, request_id, "fixed")
+        set_status(report_it, request_id, reopened_to)
+    updates = read_updates(report_it, start)
+    # UpdatesBase ignores a state that is not one of its visible states (REOPEN maps to "reopen", not one).
+    assert [u["fms_state"] for u in updates[to_work]] == ["fixed - council", "in progress"]
+    assert [u["fms_state"] for u in updates[to_open]] == ["fixed - council", "confirmed"]
