@@ -9,6 +9,7 @@ import { caseMap } from "./case-map.js";
 import { get, put, SETTINGS } from "./db.js";
 import { focusHeading, formatDate, h, mount, toast, uid } from "./dom.js";
 import { distanceText, here, metres } from "./geo.js";
+import { defraForm, FLY_TIPPING, queueDefra, showWhenCompleting } from "./flytipping.js";
 import { fetchKept, requireSession } from "./kept.js";
 import { enqueue, flush, pending } from "./outbox.js";
 import { downscale } from "./photo.js";
@@ -218,6 +219,7 @@ export async function renderCase(main, { navigate, id }) {
     photoNote.textContent = "Photo of the result ready.";
   });
   const error = h("p", { class: "error-text", role: "alert" });
+  const defra = report.category === FLY_TIPPING ? await defraForm(id, session.token) : null;
   const form = h("form", { novalidate: true },
     h("h2", {}, "Update this case"),
     error,
@@ -226,7 +228,9 @@ export async function renderCase(main, { navigate, id }) {
     h("div", { class: "field" }, h("label", { for: ids.text }, "Message to the public (optional)"), text),
     h("div", { class: "field photo-pick" }, photoInput,
       h("label", { for: ids.photo, class: "btn secondary" }, "Add a photo of the result"), photoNote),
+    defra ? defra.element : null,
     h("button", { type: "submit", class: "btn big" }, "Save update"));
+  if (defra) showWhenCompleting(form, status, defra);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const update = {};
@@ -238,7 +242,10 @@ export async function renderCase(main, { navigate, id }) {
       status.focus();
       return;
     }
+    const defraValues = defra && !defra.element.hidden ? defra.read() : undefined;
+    if (defraValues === null) return;
     form.querySelector("button[type=submit]").disabled = true;
+    if (defraValues) await queueDefra(enqueue, report, defraValues);
     await enqueue({
       kind: "update",
       label: `${update.status ? (WORK_STATUSES.find(([v]) => v === update.status) || [0, "Update"])[1] : "Update"}: ${report.reference}`,
