@@ -161,7 +161,6 @@ def test_each_container_file_takes_its_base_by_digest_installs_with_hashes_and_c
 
 
 def load_script(name: str) -> Any:
-    sys.path.insert(0, str(ROOT / "scripts"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
