@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MEMBERS := requirements.lock requirements-test.txt shared/pyproject.toml services/report_it/pyproject.toml services/footprints/pyproject.toml services/volunteering/pyproject.toml
 
-.PHONY: run test lint install chromium screenshots identity-provider manifests chaos lock images
+.PHONY: run test lint install chromium screenshots identity-provider manifests chaos fixmystreet-check lock images
 
 install: $(STAMP)
 
@@ -61,3 +61,14 @@ lock:
 # mmdebstrap), each checked healthy; their SBOMs in var/images/.
 images: $(STAMP)
 	$(PY) scripts/build_images.py $(if $(TAG),--tag $(TAG)) $(if $(BASE),--base $(BASE))
+
+# FixMyStreet's own Open311 client against Report IT (docs/fixmystreet-check.md):
+# make fixmystreet-check FIXMYSTREET_SOURCE=<a FixMyStreet checkout>. Its Perl modules come from Debian.
+FIXMYSTREET_PERL := libmoo-perl libmoox-types-mooselike-perl libxml-simple-perl libdatetime-format-w3cdtf-perl \
+	libpath-tiny-perl libtry-tiny-perl libwww-perl liburi-perl
+
+fixmystreet-check: $(STAMP)
+	@test -f "$(FIXMYSTREET_SOURCE)/perllib/Open311.pm" || { echo "FIXMYSTREET_SOURCE=<checkout> is needed" >&2; exit 2; }
+	apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		$(FIXMYSTREET_PERL) >/dev/null
+	FIXMYSTREET_SOURCE=$(abspath $(FIXMYSTREET_SOURCE)) $(PY) -m pytest -q -rs tests/fixmystreet
