@@ -14,12 +14,12 @@ from deal_shared.volunteering import (
     StaffProfilePublic,
     SuggestionSource,
 )
-from volunteering.bookings import waitlist_position
 from volunteering.catalogue import places_taken, waitlist_counts
 from volunteering.config import Settings
 from volunteering.leave import fte
 from volunteering.ledger import EntitlementFigures
 from volunteering.models import Booking, Opportunity, Organisation, StaffProfile
+from volunteering.waiting_list import waitlist_position
 
 
 def hours(minutes: int | None) -> float | None:

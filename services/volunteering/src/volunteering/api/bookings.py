@@ -16,7 +16,7 @@ from deal_shared.volunteering import (
     TeamDay,
     VolunteeringLog,
 )
-from volunteering import absences, bookings, ledger, presenters, staff
+from volunteering import absences, attendance, bookings, ledger, presenters, staff
 from volunteering.api.deps import IdempotentRoute, NowDep, SettingsDep
 from volunteering.db import SessionDep
 from volunteering.errors import NotLineManager, NotYourBooking
@@ -114,7 +114,7 @@ def record_attendance(
     booking = bookings.get_booking(session, booking_id)
     check_booking_access(session, principal, booking)
     return presenters.booking_public(
-        session, bookings.record_attendance(session, booking=booking, record=body, now=now)
+        session, attendance.record_attendance(session, booking=booking, record=body, now=now)
     )
 
 
