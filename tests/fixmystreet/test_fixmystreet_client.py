@@ -120,6 +120,8 @@ def fixmystreet(report_it: ReportIt, call: str, *, open311: dict[str, Any] | Non
         ["perl", str(DRIVER)], input=json.dumps(document).encode(), capture_output=True, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr.decode()
+    # A warning from FixMyStreet's code means a stand-in lacks something it reads, or we sent what it cannot read.
+    assert not done.stderr, done.stderr.decode()
     return json.loads(done.stdout)
 
 

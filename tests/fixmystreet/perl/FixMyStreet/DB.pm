@@ -90,6 +90,7 @@ sub new {
     my ($class, $fields) = @_;
     my $self = FixMyStreet::DB::Row::new($class, $fields);
     $self->{user} = FixMyStreet::DB::Result::User->new($fields->{user} || {});
+    $self->{cobrand} //= 'wigan';    # the client's failure warnings match on it
     return $self;
 }
 
