@@ -143,9 +143,7 @@ def test_two_hundred_bookings_for_ten_places_are_all_answered_and_fill_them_exac
     prober = threading.Thread(target=_probe_while, args=(volunteering.base, done, readiness))
     with ThreadPoolExecutor(max_workers=BOOKERS) as pool:
         deadline = time.monotonic() + RUSH_BUDGET_S
-        futures = [
-            pool.submit(_book, volunteering.base, tokens[i], bodies[i], deadline, go) for i in range(BOOKERS)
-        ]
+        futures = [pool.submit(_book, volunteering.base, tokens[i], bodies[i], deadline, go) for i in range(BOOKERS)]
         go.wait()
         started = time.monotonic()
         prober.start()

@@ -16,7 +16,7 @@ from deal_shared.web.auth_first import TokenFirstRoute
 
 # The office signs staff in with the field app's own modules (imported from /app/js/ by URL), so its policy must
 # let in exactly what the field app's does: the same provider's token endpoint and the same peers.
-from report_it.webapp.router import security_headers, provider_directory, webapp_settings
+from report_it.webapp.router import provider_directory, security_headers, webapp_settings
 
 STATIC = Path(__file__).parent / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html; charset=utf-8"}

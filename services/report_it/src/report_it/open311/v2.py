@@ -166,7 +166,8 @@ def get_request(
     settings: Open311SettingsDep,
     base: BaseUrlDep,
 ) -> Response:
-    """One request with its status, description, position, address and media URL; 404 for an unknown or non-public one."""
+    """One request with its status, description, position, address and media URL; 404 for an unknown or non-public
+    one."""
     exposed = services.exposed_categories(session)
     found = listing.reports_by_ids(session, [service_request_id], exposed)
     if not found:
