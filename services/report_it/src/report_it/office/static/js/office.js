@@ -9,6 +9,7 @@ import { signOutAndForget } from "/app/js/sign-out.js";
 import { renderFlyTippingReturn } from "./flytipping-return.js";
 import { renderOutcomes, stopOutcomes } from "./outcomes.js";
 import { renderWardView } from "./outcomes-wards.js";
+import { renderDispatch } from "./dispatch.js";
 import { renderRules } from "./rules.js";
 import { addScreen, drawBar, hideBar, isOfficeAddress, screenFor, stopScreens } from "./screens.js";
 import { renderSignIn } from "./sign-in.js";
@@ -19,6 +20,7 @@ export const OFFICE_ROLES = ["staff", "team_leader", "manager", "admin", "safegu
 
 addScreen({ path: "triage", title: "Triage", render: renderTriage, stop: stopTriage });
 addScreen({ path: "rules", title: "Routing rules", roles: ["admin"], render: renderRules });
+addScreen({ path: "dispatch", title: "Dispatch board", roles: ["team_leader", "manager", "admin"], render: renderDispatch });
 addScreen({ path: "flytipping", title: "Fly-tipping return", render: renderFlyTippingReturn });
 addScreen({ path: "outcomes", title: "Outcomes", render: renderOutcomes, stop: stopOutcomes });
 addScreen({ path: "wards", title: "Ward figures", render: renderWardView });
