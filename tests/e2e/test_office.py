@@ -400,3 +400,24 @@ def test_bulk_close_with_a_response_and_bulk_merge_into_one(
     assert [r["status"] for r in statuses] == ["submitted", "duplicate", "duplicate"]
     expect(page.locator(f"#queue-list li[data-reference='{same[0]['reference']}']")).to_have_count(1)
     expect(page.locator("#bulk-heading")).to_have_text("1 report selected")
+
+
+def test_a_screen_still_loading_when_the_officer_moves_on_does_not_cover_the_next_one(
+    page: Page, field_app: FieldApp, office: Office, token_for
+) -> None:
+    # The triage queue's first reads are held back, as on a slow connection; the officer goes to another screen.
+    held: list = []
+    page.route("**/v1/response-templates*", lambda route: held.append(route))
+    page.goto("/office/")
+    page.get_by_label("Sign-in token").fill(officer(token_for, name="Sam Slow"))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_function('() => document.querySelector(\'nav[aria-label="Office screens"] a[href="#/outcomes"]\')')
+    page.wait_for_timeout(300)
+    assert held, "the triage screen did not ask for its templates"
+    page.get_by_role("navigation", name="Office screens").get_by_role("link", name="Outcomes").click()
+    expect(page.get_by_role("heading", name="Outcomes", level=1)).to_be_visible()
+    for route in held:
+        route.continue_()
+    page.wait_for_timeout(1000)  # the triage screen's reads answered: it must not draw itself now
+    expect(page.get_by_role("heading", name="Outcomes", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Triage", level=1)).to_have_count(0)

@@ -43,12 +43,12 @@ export async function show() {
     stopScreens();
     hideBar();
     document.title = "Ward figures · Report IT · Wigan Council";
-    return renderWardView(main);
+    return renderWardView(freshScreen());
   }
   if (!session || session.expired) {
     mount(who);
     hideBar();
-    return renderSignIn(main, { onSignedIn: show, message: session ? "Your sign-in has expired. Sign in again." : null });
+    return renderSignIn(freshScreen(), { onSignedIn: show, message: session ? "Your sign-in has expired. Sign in again." : null });
   }
   mount(who, h("span", {}, `Signed in as ${session.name}`),
     h("button", { type: "button", onclick: signOut }, "Sign out"));
@@ -61,7 +61,15 @@ export async function show() {
   stopScreens();
   drawBar(screen, session);
   document.title = `${screen.title} · Report IT office · Wigan Council`;
-  return screen.render(main, { session });
+  return screen.render(freshScreen(), { session });
+}
+
+// Each screen draws into a box of its own: a screen still loading when the officer moves on (a slow queue, a click
+// on the bar during sign-in) then finishes into a box no longer on the page, instead of over the screen now shown.
+function freshScreen() {
+  const box = h("div", { class: "screen", tabindex: "-1" });
+  main.replaceChildren(box);
+  return box;
 }
 
 async function start() {
